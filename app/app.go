@@ -1,0 +1,195 @@
+// Package app wires Consign together: configuration, database, job queue,
+// the use cases and the HTTP server, and the command line that drives them.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/consign/consign/app/accounts"
+	"github.com/consign/consign/app/config"
+	"github.com/consign/consign/app/database"
+	"github.com/consign/consign/app/fulfillment"
+	"github.com/consign/consign/app/ingest"
+	"github.com/consign/consign/app/jobs"
+	"github.com/consign/consign/app/pipeline"
+	"github.com/consign/consign/app/platforms/shopify"
+	"github.com/consign/consign/app/purchasing"
+	"github.com/consign/consign/app/queue"
+	"github.com/consign/consign/handlers"
+)
+
+// App is one Consign process: web and workers over one database.
+type App struct {
+	Config      config.Config
+	Log         *slog.Logger
+	DB          *database.DB
+	Jobs        *river.Client[*sql.Tx]
+	Accounts    *accounts.Service
+	Ingester    *ingest.Ingester
+	Pipeline    *pipeline.Pipeline
+	Purchasing  *purchasing.Service
+	Fulfillment *fulfillment.Service
+	HTTP        http.Handler
+
+	workers bool
+}
+
+// Options adjust an App beyond its configuration (tests, demo, commands).
+type Options struct {
+	// Workers runs the job workers in this process.
+	Workers bool
+	// Queue overrides the worker pool sizing.
+	Queue *queue.Config
+	// Now is the clock; time.Now by default.
+	Now func() time.Time
+}
+
+// New opens the database, refuses a schema that is behind, and builds every
+// part. Close releases what New opened.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	now := opts.Now
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: db, workers: opts.Workers}
+	a.Accounts = &accounts.Service{DB: db, Now: now, ValidateShop: map[string]func(string) error{"shopify": shopify.ValidateShop}}
+	a.Pipeline = &pipeline.Pipeline{DB: db, Now: now, Log: log,
+		Translators: map[string]pipeline.Translator{"shopify": shopify.TranslateOrder}}
+	a.Purchasing = &purchasing.Service{DB: db, Now: now}
+	a.Fulfillment = &fulfillment.Service{DB: db, Now: now, Log: log,
+		Pushers: map[string]fulfillment.Pusher{"shopify": &shopifyPusher{baseURL: cfg.ShopifyAPIBaseURL, log: log}}}
+	a.Ingester = &ingest.Ingester{DB: db, Now: now}
+
+	qcfg := queue.DefaultConfig(db.Dialect)
+	if opts.Queue != nil {
+		qcfg = *opts.Queue
+	}
+	if cfg.WorkersSet {
+		qcfg.MaxWorkers = cfg.Workers
+	}
+	var workers *river.Workers
+	if opts.Workers && qcfg.MaxWorkers > 0 {
+		workers = jobs.Workers(jobs.Deps{Pipeline: a.Pipeline, Purchasing: a.Purchasing, Fulfillment: a.Fulfillment})
+	} else {
+		a.workers = false
+	}
+	a.Jobs, err = queue.NewClient(db, workers, qcfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Pipeline.Queue, a.Purchasing.Queue, a.Ingester.Queue = a.Jobs, a.Jobs, a.Jobs
+
+	a.HTTP = handlers.New(handlers.Deps{
+		Log:       log,
+		Readiness: a,
+		ShopifyWebhooks: &handlers.ShopifyWebhooks{
+			Secret: []byte(cfg.ShopifyAPISecret), MaxBytes: cfg.WebhookMaxBytes, Ingester: a.Ingester, Log: log,
+		},
+		SupplierAPI: &handlers.SupplierAPI{Keys: a.Accounts, Purchasing: a.Purchasing},
+	})
+	return a, nil
+}
+
+// Ready reports whether the database answers with a current schema.
+func (a *App) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return a.DB.CheckSchema(ctx)
+}
+
+// StartWorkers starts the job workers, when this App runs them.
+func (a *App) StartWorkers(ctx context.Context) error {
+	if !a.workers {
+		return nil
+	}
+	if err := a.Jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start job workers: %w", err)
+	}
+	return nil
+}
+
+// Serve answers HTTP on ln until ctx ends, then shuts down gracefully:
+// in-flight requests finish, then running jobs get a moment to finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.HTTP,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close stops the workers (letting running jobs finish briefly) and closes
+// the database.
+func (a *App) Close() error {
+	if a.workers {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Jobs.Stop(ctx); err != nil {
+			a.Log.Warn("job workers did not stop cleanly", "error", err)
+		}
+	}
+	return a.DB.Close()
+}
+
+// shopifyPusher pushes shipments to Shopify stores as fulfillments.
+type shopifyPusher struct {
+	baseURL string
+	log     *slog.Logger
+}
+
+func (p *shopifyPusher) Push(ctx context.Context, r fulfillment.Request) (string, error) {
+	client, err := shopify.NewClient(r.Shop, r.AccessToken, shopify.ClientOptions{BaseURL: p.baseURL, Logger: p.log})
+	if err != nil {
+		return "", err
+	}
+	in := shopify.FulfillInput{
+		OrderGID:       r.OrderGID,
+		Tracking:       shopify.Tracking{Company: r.Carrier, Number: r.TrackingNumber, URL: r.TrackingURL},
+		NotifyCustomer: true,
+	}
+	if in.OrderGID == "" {
+		in.OrderGID = "gid://shopify/Order/" + r.OrderExternalID
+	}
+	for _, l := range r.Lines {
+		in.Lines = append(in.Lines, shopify.FulfillLine{LineItemID: l.ExternalLineID, Quantity: l.Quantity})
+	}
+	id, err := client.Fulfill(ctx, in)
+	var retry *shopify.RetryableError
+	if errors.As(err, &retry) {
+		return "", &fulfillment.RetryableError{After: retry.After, Err: err}
+	}
+	return id, err
+}

@@ -1,0 +1,124 @@
+// Package config reads Consign's configuration from the environment, once,
+// into a typed struct with working defaults.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+)
+
+// Config is everything Consign reads from its environment.
+type Config struct {
+	Port              int    // PORT: HTTP port (default 8080)
+	DatabaseURL       string // DATABASE_URL: postgres://..., sqlite:PATH or a path (default ./consign.db)
+	ShopifyAPIKey     string // SHOPIFY_API_KEY: the app's client id
+	ShopifyAPISecret  string // SHOPIFY_API_SECRET: signs webhooks and session tokens
+	ShopifyAPIBaseURL string // SHOPIFY_API_BASE_URL: replaces https://SHOP for Admin API calls (demo and tests only)
+	WebhookMaxBytes   int64  // WEBHOOK_MAX_BYTES: largest webhook body accepted (default 2 MiB)
+	Workers           int    // CONSIGN_WORKERS: job workers in this process (default by dialect; 0 disables)
+	WorkersSet        bool
+	LogFormat         string // LOG_FORMAT: json (default) or text
+	LogLevel          slog.Level
+}
+
+// Load parses the environment through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Port:              8080,
+		DatabaseURL:       "./consign.db",
+		ShopifyAPIKey:     getenv("SHOPIFY_API_KEY"),
+		ShopifyAPISecret:  getenv("SHOPIFY_API_SECRET"),
+		ShopifyAPIBaseURL: strings.TrimRight(getenv("SHOPIFY_API_BASE_URL"), "/"),
+		WebhookMaxBytes:   2 << 20,
+		LogFormat:         "json",
+	}
+	var errs []error
+	if v := getenv("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 0 || p > 65535 {
+			errs = append(errs, fmt.Errorf("PORT=%q is not a port number", v))
+		}
+		c.Port = p
+	}
+	if v := getenv("DATABASE_URL"); v != "" {
+		c.DatabaseURL = v
+	}
+	if v := getenv("WEBHOOK_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			errs = append(errs, fmt.Errorf("WEBHOOK_MAX_BYTES=%q must be a number of bytes, at least 1024", v))
+		}
+		c.WebhookMaxBytes = n
+	}
+	if v := getenv("CONSIGN_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("CONSIGN_WORKERS=%q must be a whole number", v))
+		}
+		c.Workers, c.WorkersSet = n, true
+	}
+	if v := getenv("LOG_FORMAT"); v != "" {
+		if v != "json" && v != "text" {
+			errs = append(errs, fmt.Errorf("LOG_FORMAT=%q must be json or text", v))
+		}
+		c.LogFormat = v
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: %w", v, err))
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// ValidateServe checks what `serve` cannot run without.
+func (c Config) ValidateServe() error {
+	var missing []string
+	if c.ShopifyAPIKey == "" {
+		missing = append(missing, "SHOPIFY_API_KEY")
+	}
+	if c.ShopifyAPISecret == "" {
+		missing = append(missing, "SHOPIFY_API_SECRET")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("serve needs %s in the environment", strings.Join(missing, " and "))
+	}
+	return nil
+}
+
+// LogValue masks secrets when the config is logged.
+func (c Config) LogValue() slog.Value {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "***"
+	}
+	return slog.GroupValue(
+		slog.Int("port", c.Port),
+		slog.String("database", maskURL(c.DatabaseURL)),
+		slog.String("shopify_api_key", c.ShopifyAPIKey),
+		slog.String("shopify_api_secret", mask(c.ShopifyAPISecret)),
+		slog.String("shopify_api_base_url", c.ShopifyAPIBaseURL),
+	)
+}
+
+// maskURL hides a password in a database URL.
+func maskURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	creds, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return u
+	}
+	user, _, hasPass := strings.Cut(creds, ":")
+	if !hasPass {
+		return u
+	}
+	return scheme + "://" + user + ":***@" + host
+}

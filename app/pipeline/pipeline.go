@@ -1,0 +1,39 @@
+// Package pipeline turns stored webhook events into canonical orders and
+// orders into purchase orders. Every step runs as a River job and is
+// idempotent: a job that runs twice, or two jobs for one order that run at
+// once, leave exactly one order and one PO per supplier.
+package pipeline
+
+import (
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/consign/consign/app/canonical"
+	"github.com/consign/consign/app/database"
+	"github.com/consign/consign/app/queue"
+)
+
+// Translator decodes one platform's order payload into the canonical order.
+// An error means the payload is unusable; its text is shown to operators.
+type Translator func(body []byte) (canonical.Order, error)
+
+// Pipeline holds what the order jobs need.
+type Pipeline struct {
+	DB          *database.DB
+	Queue       queue.Inserter
+	Translators map[string]Translator // by platform name
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// lockRow adds FOR UPDATE on Postgres. SQLite needs none: its transactions
+// are IMMEDIATE and so already hold the database's one write lock.
+func (p *Pipeline) lockRow(tx *gorm.DB) *gorm.DB {
+	if p.DB.Dialect == database.Postgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}

@@ -1,0 +1,213 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/consign/consign/app/canonical"
+	"github.com/consign/consign/app/money"
+	"github.com/consign/consign/app/queue"
+	"github.com/consign/consign/app/routing"
+	"github.com/consign/consign/models"
+)
+
+// RouteResult says what one routing run did.
+type RouteResult struct {
+	Created   []string // numbers of the POs created
+	Extended  []string // numbers of pending POs that got more lines
+	Unmatched []routing.Problem
+	Why       string // why the order was not routed, when it was not eligible
+}
+
+// RouteOrder matches the order's lines to suppliers and creates whatever POs
+// are missing, in one transaction that holds the order's row lock: a second
+// run (a retry, a duplicate job) finds the POs and creates nothing.
+func (p *Pipeline) RouteOrder(ctx context.Context, orderID int64) (RouteResult, error) {
+	var result RouteResult
+	err := p.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var order models.Order
+		if err := p.lockRow(tx).Take(&order, orderID).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return fmt.Errorf("order %d: %w", orderID, models.ErrNotFound)
+			}
+			return fmt.Errorf("load order %d: %w", orderID, err)
+		}
+		if order.State == models.OrderCancelled {
+			result.Why = "order is cancelled"
+			return nil
+		}
+		var retailer models.Account
+		if err := tx.Take(&retailer, order.RetailerID).Error; err != nil {
+			return fmt.Errorf("load retailer %d: %w", order.RetailerID, err)
+		}
+		trigger, _ := routing.ParseTrigger(retailer.RoutingTrigger)
+		paid := (&canonical.Order{FinancialStatus: order.FinancialStatus}).Paid()
+		if ok, why := routing.Eligible(trigger, paid, order.CancelledAt != nil); !ok {
+			result.Why = why
+			return nil
+		}
+		in, existing, err := p.routingInput(tx, order, trigger, paid)
+		if err != nil {
+			return err
+		}
+		plan := routing.Route(in)
+		if err := p.applyPlan(ctx, tx, order, plan, existing, &result); err != nil {
+			return err
+		}
+		result.Unmatched = plan.Unmatched
+		return p.settleOrderState(tx, order, plan)
+	})
+	return result, err
+}
+
+// routingInput loads the order's lines, its live POs and every candidate
+// catalog item with a bounded number of indexed queries, whatever the
+// catalog size.
+func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing.Trigger, paid bool) (routing.Input, map[int64]*models.PurchaseOrder, error) {
+	in := routing.Input{Trigger: trigger, Paid: paid, Routed: map[int64]bool{}, Blocked: map[int64]string{}}
+	var lines []models.OrderLine
+	if err := tx.Where("order_id = ?", order.ID).Order("id").Find(&lines).Error; err != nil {
+		return in, nil, fmt.Errorf("load lines of order %d: %w", order.ID, err)
+	}
+	var pos []models.PurchaseOrder
+	if err := tx.Preload("Lines").Where("order_id = ?", order.ID).Find(&pos).Error; err != nil {
+		return in, nil, fmt.Errorf("load purchase orders of order %d: %w", order.ID, err)
+	}
+	existing := make(map[int64]*models.PurchaseOrder, len(pos))
+	for i := range pos {
+		po := &pos[i]
+		existing[po.SupplierID] = po
+		if po.State != models.POPending {
+			in.Blocked[po.SupplierID] = fmt.Sprintf("its purchase order %s for this order is already %s", po.Number, po.State)
+		}
+		if po.State == models.POCancelled || po.State == models.PORejected {
+			continue
+		}
+		for _, l := range po.Lines {
+			in.Routed[l.OrderLineID] = true
+		}
+	}
+	var variants, skus, gtins []string
+	for _, l := range lines {
+		in.Lines = append(in.Lines, routing.Line{
+			ID: l.ID, VariantID: l.VariantID, SKU: l.SKU, GTIN: l.GTIN, Title: l.Title,
+			Quantity: l.Quantity, FulfillableQuantity: l.FulfillableQuantity,
+			RequiresShipping: l.RequiresShipping, GiftCard: l.GiftCard,
+		})
+		if l.VariantID != "" {
+			variants = append(variants, l.VariantID)
+		}
+		if l.SKU != "" {
+			skus = append(skus, l.SKU)
+		}
+		if l.GTIN != "" {
+			gtins = append(gtins, l.GTIN)
+		}
+	}
+	cands, err := models.FindCandidates(tx, order.RetailerID, variants, skus, gtins)
+	if err != nil {
+		return in, nil, err
+	}
+	for _, l := range lines {
+		for _, c := range cands {
+			via := ""
+			switch {
+			case c.MappedVariant != "" && c.MappedVariant == l.VariantID:
+				via = routing.ViaMapping
+			case c.MappedVariant == "" && l.SKU != "" && c.Item.SKU == l.SKU:
+				via = routing.ViaSKU
+			case c.MappedVariant == "" && l.GTIN != "" && c.Item.GTIN == l.GTIN:
+				via = routing.ViaGTIN
+			default:
+				continue
+			}
+			inv := math.MaxInt32 // untracked stock never runs out
+			if c.Item.Inventory != nil {
+				inv = *c.Item.Inventory
+			}
+			in.Candidates = append(in.Candidates, routing.Candidate{
+				LineID: l.ID, Via: via, SupplierID: c.Item.SupplierID, CatalogItemID: c.Item.ID,
+				SKU: c.Item.SKU, Title: c.Item.Title, Cost: c.Item.Cost, Currency: c.Item.Currency,
+				Inventory: inv, PartnerPriority: c.Partnership.Priority, MappingPriority: c.MappingPriority,
+				Strategy: routing.Strategy(c.Partnership.Strategy),
+			})
+		}
+	}
+	return in, existing, nil
+}
+
+// applyPlan creates each planned PO (or adds lines to its pending one),
+// reserves inventory and queues delivery to the supplier.
+func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Order, plan routing.Plan, existing map[int64]*models.PurchaseOrder, result *RouteResult) error {
+	now := p.Now()
+	for _, planned := range plan.POs {
+		po, ok := existing[planned.SupplierID]
+		if !ok {
+			po = &models.PurchaseOrder{
+				Number:  fmt.Sprintf("PO-%d-%d", order.ID, planned.SupplierID),
+				OrderID: order.ID, RetailerID: order.RetailerID, SupplierID: planned.SupplierID,
+				State: models.POPending, Currency: planned.Lines[0].Currency, ShipTo: order.ShipTo,
+				CreatedAt: now, UpdatedAt: now,
+			}
+			if err := tx.Create(po).Error; err != nil {
+				return fmt.Errorf("create purchase order for order %d supplier %d: %w", order.ID, planned.SupplierID, err)
+			}
+			ev := models.POEvent{PurchaseOrderID: po.ID, ToState: models.POPending, Reason: "routed from order " + order.Name, Actor: "consign", CreatedAt: now}
+			if err := tx.Create(&ev).Error; err != nil {
+				return fmt.Errorf("record purchase order %d history: %w", po.ID, err)
+			}
+			if _, err := p.Queue.InsertTx(ctx, tx.Statement.ConnPool.(*sql.Tx), queue.DeliverPO{PurchaseOrderID: po.ID}, nil); err != nil {
+				return fmt.Errorf("enqueue delivery of purchase order %d: %w", po.ID, err)
+			}
+			result.Created = append(result.Created, po.Number)
+		} else {
+			result.Extended = append(result.Extended, po.Number)
+		}
+		total := po.TotalCost
+		for _, l := range planned.Lines {
+			item := l.CatalogItemID
+			line := models.POLine{
+				PurchaseOrderID: po.ID, OrderLineID: l.OrderLineID, CatalogItemID: &item,
+				SKU: l.SKU, Title: l.Title, Quantity: l.Quantity, Cost: l.Cost, State: models.LineOpen,
+			}
+			if err := tx.Create(&line).Error; err != nil {
+				return fmt.Errorf("add line %d to purchase order %d: %w", l.OrderLineID, po.ID, err)
+			}
+			if err := models.ReserveInventory(tx, l.CatalogItemID, l.Quantity); err != nil {
+				return err
+			}
+			total += l.Cost * money.Amount(l.Quantity)
+		}
+		if err := tx.Model(&models.PurchaseOrder{}).Where("id = ?", po.ID).
+			Updates(map[string]any{"total_cost": total, "updated_at": now}).Error; err != nil {
+			return fmt.Errorf("total purchase order %d: %w", po.ID, err)
+		}
+	}
+	return nil
+}
+
+// settleOrderState records whether the order still needs a person.
+func (p *Pipeline) settleOrderState(tx *gorm.DB, order models.Order, plan routing.Plan) error {
+	state, attention := models.OrderRouted, ""
+	if len(plan.Unmatched) > 0 {
+		reasons := make([]string, len(plan.Unmatched))
+		for i, u := range plan.Unmatched {
+			reasons[i] = u.Reason
+		}
+		state, attention = models.OrderNeedsAttention, strings.Join(reasons, "; ")
+	} else if order.State == models.OrderRouted && order.Attention != "" {
+		attention = order.Attention // keep a flag raised by an update
+	}
+	err := tx.Model(&models.Order{}).Where("id = ?", order.ID).
+		Updates(map[string]any{"state": state, "attention": attention, "updated_at": p.Now()}).Error
+	if err != nil {
+		return fmt.Errorf("settle order %d: %w", order.ID, err)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+// Package queue names Consign's durable jobs and builds the River client
+// that runs them. Jobs are inserted in the same transaction as the rows that
+// need them, so a committed row always has its job.
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/consign/consign/app/database"
+)
+
+// Inserter enqueues a job inside the caller's transaction. *river.Client
+// satisfies it; packages that enqueue depend on this, not on the client.
+type Inserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// ProcessEvent translates one stored webhook event into a canonical order.
+type ProcessEvent struct {
+	EventID int64 `json:"event_id"`
+}
+
+func (ProcessEvent) Kind() string { return "process_event" }
+
+// RouteOrder matches an order's lines to suppliers and creates missing POs.
+type RouteOrder struct {
+	OrderID int64 `json:"order_id"`
+}
+
+func (RouteOrder) Kind() string { return "route_order" }
+
+// DeliverPO hands a new PO to its supplier through the partnership's channel.
+type DeliverPO struct {
+	PurchaseOrderID int64 `json:"purchase_order_id"`
+}
+
+func (DeliverPO) Kind() string { return "deliver_po" }
+
+// PushShipment creates a shipment's fulfillment in the retailer's store.
+type PushShipment struct {
+	ShipmentID int64 `json:"shipment_id"`
+}
+
+func (PushShipment) Kind() string { return "push_shipment" }
+
+// Config sizes the worker pool. River fetches at most once per FetchCooldown
+// and runs at most MaxWorkers jobs at once, so short jobs are capped near
+// MaxWorkers / FetchCooldown per process.
+type Config struct {
+	MaxWorkers        int
+	FetchCooldown     time.Duration
+	FetchPollInterval time.Duration
+	JobTimeout        time.Duration
+	// RescueAfter is how long a job may stay running (its process died) before
+	// River runs it again.
+	RescueAfter time.Duration
+	// Insecure test hooks can shrink the retry delay.
+	RetryPolicy river.ClientRetryPolicy
+}
+
+// DefaultConfig suits one app machine on either dialect.
+func DefaultConfig(d database.Dialect) Config {
+	c := Config{
+		MaxWorkers:        50,
+		FetchCooldown:     20 * time.Millisecond,
+		FetchPollInterval: 100 * time.Millisecond,
+		JobTimeout:        time.Minute,
+		RescueAfter:       2 * time.Minute,
+	}
+	if d == database.SQLite {
+		// One writer: more workers only queue on the write lock.
+		c.MaxWorkers = 8
+	}
+	return c
+}
+
+// NewClient builds the River client over the shared pool. With nil workers
+// the client can only insert (commands that enqueue but do not work).
+func NewClient(db *database.DB, workers *river.Workers, cfg Config, log *slog.Logger) (*river.Client[*sql.Tx], error) {
+	rc := &river.Config{
+		Logger:               log,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		RetryPolicy:          cfg.RetryPolicy,
+	}
+	if workers != nil {
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		rc.FetchCooldown = cfg.FetchCooldown
+		rc.FetchPollInterval = cfg.FetchPollInterval
+	}
+	client, err := river.NewClient(db.RiverDriver(), rc)
+	if err != nil {
+		return nil, fmt.Errorf("create job client: %w", err)
+	}
+	return client, nil
+}

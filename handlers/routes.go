@@ -1,0 +1,43 @@
+// Package handlers is Consign's HTTP edge: thin echo handlers that parse a
+// request, call one use case in app/, and render its result.
+package handlers
+
+import (
+	"log/slog"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Deps are what the routes need.
+type Deps struct {
+	Log             *slog.Logger
+	ShopifyWebhooks *ShopifyWebhooks
+	SupplierAPI     *SupplierAPI
+	Readiness       Readiness
+}
+
+// New builds the echo server with every route, grouped by what guards it.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = ErrorHandler(d.Log)
+	e.Use(middleware.RequestID())
+	e.Use(middleware.Recover())
+
+	// Health: no auth.
+	e.GET("/healthz", Healthz)
+	e.GET("/readyz", Readyz(d.Readiness))
+
+	// Webhooks: guarded by the platform's signature.
+	e.POST("/webhooks/shopify", d.ShopifyWebhooks.Receive)
+
+	// Supplier API: guarded by an API key, scoped to its supplier.
+	api := e.Group("/api/v1", d.SupplierAPI.RequireKey)
+	api.GET("/purchase-orders", d.SupplierAPI.List)
+	api.GET("/purchase-orders/:id", d.SupplierAPI.Get)
+	api.POST("/purchase-orders/:id/accept", d.SupplierAPI.Accept)
+	api.POST("/purchase-orders/:id/reject", d.SupplierAPI.Reject)
+	api.POST("/purchase-orders/:id/shipments", d.SupplierAPI.AddShipment)
+	return e
+}

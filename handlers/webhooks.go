@@ -1,0 +1,101 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/consign/consign/app/ingest"
+	"github.com/consign/consign/app/platforms/shopify"
+)
+
+// Ingester stores verified deliveries.
+type Ingester interface {
+	Ingest(ctx context.Context, d ingest.Delivery) (ingest.Outcome, int64, error)
+}
+
+// ShopifyWebhooks receives Shopify's webhooks: verify, store, enqueue, answer.
+type ShopifyWebhooks struct {
+	Secret   []byte
+	MaxBytes int64
+	Ingester Ingester
+	Log      *slog.Logger
+}
+
+// shopifyOrderTopics are the topics the order pipeline acts on; other
+// authentic topics are stored as ignored.
+var shopifyOrderTopics = map[string]bool{
+	"orders/create": true, "orders/updated": true, "orders/paid": true, "orders/cancelled": true,
+}
+
+// shopifyHeaders are kept with each event, for audit and replay.
+var shopifyHeaders = []string{
+	"X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id", "X-Shopify-Event-Id",
+	"X-Shopify-Triggered-At", "X-Shopify-Api-Version", "X-Shopify-Hmac-Sha256",
+}
+
+// Receive handles POST /webhooks/shopify.
+func (h *ShopifyWebhooks) Receive(c echo.Context) error {
+	body, err := readLimited(c, h.MaxBytes)
+	if err != nil {
+		return err
+	}
+	r := c.Request()
+	if !shopify.VerifyWebhook(h.Secret, body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
+		return echo.NewHTTPError(http.StatusUnauthorized, "invalid webhook signature")
+	}
+	topic := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Topic")))
+	d := ingest.Delivery{
+		Platform:   "shopify",
+		Topic:      topic,
+		DeliveryID: strings.TrimSpace(r.Header.Get("X-Shopify-Webhook-Id")),
+		Shop:       strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Shop-Domain"))),
+		Headers:    make(map[string]string, len(shopifyHeaders)),
+		Body:       body,
+		Handled:    shopifyOrderTopics[topic],
+	}
+	if d.DeliveryID == "" {
+		// Shopify always sends one; without it, the same topic and body is
+		// the same delivery.
+		sum := sha256.Sum256(append([]byte(topic+"\n"+d.Shop+"\n"), body...))
+		d.DeliveryID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	for _, k := range shopifyHeaders {
+		if v := r.Header.Get(k); v != "" {
+			d.Headers[k] = v
+		}
+	}
+	outcome, id, err := h.Ingester.Ingest(r.Context(), d)
+	if err != nil {
+		// Not stored: 503 makes Shopify deliver it again later.
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot store the delivery now; retry").SetInternal(err)
+	}
+	h.Log.DebugContext(r.Context(), "webhook stored", "platform", d.Platform, "shop", d.Shop, "topic", topic,
+		"delivery_id", d.DeliveryID, "outcome", outcome, "event_id", id)
+	return c.JSON(http.StatusOK, map[string]any{"status": outcome})
+}
+
+// readLimited reads the whole body, refusing with 413 one over max bytes.
+func readLimited(c echo.Context, max int64) ([]byte, error) {
+	r := c.Request()
+	if r.ContentLength > max {
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", max))
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, max))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", max))
+	case err != nil:
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "cannot read body").SetInternal(err)
+	}
+	return body, nil
+}

@@ -1,0 +1,256 @@
+// Package models holds Consign's GORM models, the queries on them and the
+// state transitions of orders and purchase orders. The schema itself lives
+// in the SQL migrations; GORM never migrates.
+package models
+
+import (
+	"time"
+
+	"github.com/consign/consign/app/money"
+)
+
+// Account is a company using Consign: a retailer, a supplier, or both.
+type Account struct {
+	ID              int64
+	Name            string
+	Email           string
+	IsRetailer      bool
+	IsSupplier      bool
+	Currency        string
+	RoutingTrigger  string // "paid" or "any"
+	LateAcceptHours int
+	LateShipDays    int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Platforms Consign connects to.
+const (
+	PlatformShopify = "shopify"
+)
+
+// Connection is an account's installed store on one platform.
+type Connection struct {
+	ID            int64
+	AccountID     int64
+	Platform      string
+	Shop          string // shop domain (Shopify) or store hash
+	AccessToken   string
+	Scopes        string
+	InstalledAt   time.Time
+	UninstalledAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// APIKey lets a supplier call the supplier API; only its hash is kept.
+type APIKey struct {
+	ID         int64
+	AccountID  int64
+	Prefix     string
+	Hash       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// Partnership is a retailer and a supplier who trade, with the terms that
+// decide routing.
+type Partnership struct {
+	ID         int64
+	RetailerID int64
+	SupplierID int64
+	Strategy   string // priority, lowest_cost, in_stock_first
+	Priority   int    // lower goes first
+	Channel    string // portal for now
+	Active     bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// CatalogItem is a supplier's sellable unit.
+type CatalogItem struct {
+	ID         int64
+	SupplierID int64
+	SKU        string `gorm:"column:sku"`
+	GTIN       string `gorm:"column:gtin"`
+	Title      string
+	Cost       money.Amount
+	Currency   string
+	Inventory  *int // nil: the supplier does not track stock
+	Active     bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Mapping points a retailer's store variant at a supplier's catalog item.
+type Mapping struct {
+	ID            int64
+	RetailerID    int64
+	VariantID     string
+	SupplierID    int64
+	CatalogItemID int64
+	Priority      int
+	CreatedAt     time.Time
+}
+
+// Webhook event states.
+const (
+	EventReceived  = "received"  // stored, waiting for its job
+	EventProcessed = "processed" // translated into an order
+	EventIgnored   = "ignored"   // authentic, but nothing to do (unknown shop, unhandled topic)
+	EventFailed    = "failed"    // authentic but unusable; Error says why; replayable
+)
+
+// WebhookEvent is one raw delivery as received, kept for audit and replay.
+type WebhookEvent struct {
+	ID           int64
+	Platform     string
+	Topic        string
+	DeliveryID   string
+	Shop         string
+	ConnectionID *int64
+	Headers      string // JSON object of the headers that matter
+	Body         []byte
+	State        string
+	Error        string
+	ReceivedAt   time.Time
+	ProcessedAt  *time.Time
+}
+
+// Order states.
+const (
+	OrderPending        = "pending"         // stored, not (yet) eligible for routing
+	OrderRouted         = "routed"          // every shippable line is on a PO
+	OrderNeedsAttention = "needs_attention" // some line needs a person; Attention says why
+	OrderCancelled      = "cancelled"
+)
+
+// Order is the canonical sales order from a retailer's store.
+type Order struct {
+	ID                int64
+	ConnectionID      int64
+	RetailerID        int64
+	Platform          string
+	ExternalID        string
+	GID               string `gorm:"column:gid"`
+	Name              string
+	Number            int64
+	Currency          string
+	FinancialStatus   string
+	CancelledAt       *time.Time
+	CustomerEmail     string
+	ShipTo            string // JSON of canonical.Address
+	State             string
+	Attention         string // why a person should look, when non-empty
+	PlatformUpdatedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+
+	Lines []OrderLine `gorm:"foreignKey:OrderID"`
+}
+
+// OrderLine is one line item of an Order.
+type OrderLine struct {
+	ID                  int64
+	OrderID             int64
+	ExternalID          string
+	VariantID           string
+	ProductID           string
+	SKU                 string `gorm:"column:sku"`
+	GTIN                string `gorm:"column:gtin"`
+	Title               string
+	Quantity            int
+	FulfillableQuantity int
+	UnitPrice           money.Amount
+	RequiresShipping    bool
+	GiftCard            bool
+}
+
+// PurchaseOrder is what Consign asks one supplier to ship for one order.
+type PurchaseOrder struct {
+	ID         int64
+	Number     string
+	OrderID    int64
+	RetailerID int64
+	SupplierID int64
+	State      string
+	Currency   string
+	TotalCost  money.Amount
+	ShipTo     string // JSON of canonical.Address
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+
+	Lines  []POLine  `gorm:"foreignKey:PurchaseOrderID"`
+	Events []POEvent `gorm:"foreignKey:PurchaseOrderID"`
+	Order  *Order    `gorm:"foreignKey:OrderID"`
+}
+
+// PO line states.
+const (
+	LineOpen     = "open"
+	LineAccepted = "accepted"
+	LineRejected = "rejected"
+)
+
+// POLine is one line of a purchase order, at the supplier's cost.
+type POLine struct {
+	ID              int64
+	PurchaseOrderID int64
+	OrderLineID     int64
+	CatalogItemID   *int64
+	SKU             string `gorm:"column:sku"`
+	Title           string
+	Quantity        int
+	Cost            money.Amount
+	State           string
+	Reason          string
+}
+
+// TableName keeps GORM from guessing "po_lines" wrong.
+func (POLine) TableName() string { return "po_lines" }
+
+// POEvent is one row of a purchase order's state history.
+type POEvent struct {
+	ID              int64
+	PurchaseOrderID int64
+	FromState       string
+	ToState         string
+	Reason          string
+	Actor           string
+	CreatedAt       time.Time
+}
+
+// TableName names the history table.
+func (POEvent) TableName() string { return "po_events" }
+
+// Shipment states.
+const (
+	ShipmentPending = "pending" // waiting to be pushed to the retailer's store
+	ShipmentPushed  = "pushed"  // the store has the fulfillment; RemoteID names it
+	ShipmentFailed  = "failed"  // the store refused it; Error says why
+)
+
+// Shipment is a supplier's tracking for some PO lines.
+type Shipment struct {
+	ID              int64
+	PurchaseOrderID int64
+	Carrier         string
+	TrackingNumber  string
+	TrackingURL     string `gorm:"column:tracking_url"`
+	State           string
+	RemoteID        string
+	Error           string
+	PushedAt        *time.Time
+	CreatedAt       time.Time
+
+	Lines []ShipmentLine `gorm:"foreignKey:ShipmentID"`
+}
+
+// ShipmentLine is the quantity of one PO line a shipment carries.
+type ShipmentLine struct {
+	ID         int64
+	ShipmentID int64
+	POLineID   int64 `gorm:"column:po_line_id"`
+	Quantity   int
+}
