@@ -165,7 +165,10 @@ func TestTranslateOrderVariations(t *testing.T) {
 		{"null variant title", func(_, l map[string]any) { l["variant_title"] = nil },
 			func(t *testing.T, o canonical.Order) { eq(t, o.Lines[0].Title, "T-shirt") }},
 		{"deleted variant", func(_, l map[string]any) { l["variant_id"] = nil; l["product_id"] = nil },
-			func(t *testing.T, o canonical.Order) { eq(t, o.Lines[0].VariantID, ""); eq(t, o.Lines[0].ProductID, "") }},
+			func(t *testing.T, o canonical.Order) {
+				eq(t, o.Lines[0].VariantID, "")
+				eq(t, o.Lines[0].ProductID, "")
+			}},
 		{"fulfillable quantity absent", func(_, l map[string]any) { delete(l, "fulfillable_quantity") },
 			func(t *testing.T, o canonical.Order) { eq(t, o.Lines[0].FulfillableQuantity, 3) }},
 		{"fulfillable quantity zero", func(_, l map[string]any) { l["fulfillable_quantity"] = 0 },
@@ -188,7 +191,10 @@ func TestTranslateOrderVariations(t *testing.T) {
 		{"price as a JSON number", func(_, l map[string]any) { l["price"] = json.Number("19.90") },
 			func(t *testing.T, o canonical.Order) { eq(t, o.Lines[0].UnitPrice, money.Amount(1990)) }},
 		{"gift card", func(_, l map[string]any) { l["gift_card"] = true; l["requires_shipping"] = false },
-			func(t *testing.T, o canonical.Order) { eq(t, o.Lines[0].GiftCard, true); eq(t, o.Lines[0].RequiresShipping, false) }},
+			func(t *testing.T, o canonical.Order) {
+				eq(t, o.Lines[0].GiftCard, true)
+				eq(t, o.Lines[0].RequiresShipping, false)
+			}},
 		{"cancelled", func(o, _ map[string]any) { o["cancelled_at"] = "2026-02-04T10:00:00+01:00" },
 			func(t *testing.T, o canonical.Order) {
 				if o.CancelledAt == nil || !o.CancelledAt.Equal(time.Date(2026, 2, 4, 9, 0, 0, 0, time.UTC)) {

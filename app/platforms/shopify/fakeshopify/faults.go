@@ -48,8 +48,9 @@ func UserErrors(messages ...string) Fault {
 	return Fault{kind: faultUserErrors, messages: messages}
 }
 
-// LostResponse carries the request out, then answers HTTP 500, as when the
-// answer is lost on the way back: the client cannot know it succeeded.
+// LostResponse carries out the next fulfillmentCreate, then answers HTTP
+// 500, as when the answer is lost on the way back: the client cannot know it
+// succeeded. Queries pass it by (for them it would be a plain ServerError).
 func LostResponse() Fault { return Fault{kind: faultLostResponse} }
 
 func (f Fault) String() string {
@@ -71,8 +72,8 @@ func (f Fault) String() string {
 }
 
 // Script queues faults. Each request takes the fault at the head of the
-// queue, if that fault applies to it (UserErrors applies only to
-// fulfillmentCreate; every other fault to any request), and is then served
+// queue, if that fault applies to it (UserErrors and LostResponse apply only
+// to fulfillmentCreate; every other fault to any request), and is then served
 // with it. Requests refused 401 take nothing.
 func (s *Server) Script(faults ...Fault) {
 	s.mu.Lock()
@@ -86,7 +87,7 @@ func (s *Server) nextFault(op string) (Fault, bool) {
 		return Fault{}, false
 	}
 	f := s.faults[0]
-	if f.kind == faultUserErrors && op != "fulfillmentCreate" {
+	if (f.kind == faultUserErrors || f.kind == faultLostResponse) && op != "fulfillmentCreate" {
 		return Fault{}, false
 	}
 	s.faults = s.faults[1:]
