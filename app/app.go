@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -164,14 +165,37 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
-// shopifyPusher pushes shipments to Shopify stores as fulfillments.
+// shopifyPusher pushes shipments to Shopify stores as fulfillments. It keeps
+// one client per shop, because a client paces itself by the shop's query
+// cost budget and concurrent jobs for one shop must share that budget.
 type shopifyPusher struct {
 	baseURL string
 	log     *slog.Logger
+
+	mu      sync.Mutex
+	clients map[string]*shopify.Client // by shop and token
+}
+
+func (p *shopifyPusher) client(shop, token string) (*shopify.Client, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	key := shop + "\x00" + token
+	if c, ok := p.clients[key]; ok {
+		return c, nil
+	}
+	c, err := shopify.NewClient(shop, token, shopify.ClientOptions{BaseURL: p.baseURL, Logger: p.log})
+	if err != nil {
+		return nil, err
+	}
+	if p.clients == nil {
+		p.clients = make(map[string]*shopify.Client)
+	}
+	p.clients[key] = c
+	return c, nil
 }
 
 func (p *shopifyPusher) Push(ctx context.Context, r fulfillment.Request) (string, error) {
-	client, err := shopify.NewClient(r.Shop, r.AccessToken, shopify.ClientOptions{BaseURL: p.baseURL, Logger: p.log})
+	client, err := p.client(r.Shop, r.AccessToken)
 	if err != nil {
 		return "", err
 	}

@@ -426,6 +426,7 @@ func (c *cli) route(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	created, extended := append([]string{}, res.Created...), append([]string{}, res.Extended...)
 	unmatched := make([]string, len(res.Unmatched))
 	for i, u := range res.Unmatched {
 		unmatched[i] = u.Reason
@@ -437,7 +438,7 @@ func (c *cli) route(ctx context.Context, args []string) error {
 	if len(unmatched) > 0 {
 		text += "still unmatched: " + strings.Join(unmatched, "; ") + "\n"
 	}
-	return c.print(*asJSON, map[string]any{"order_id": id, "created": res.Created, "extended": res.Extended,
+	return c.print(*asJSON, map[string]any{"order_id": id, "created": created, "extended": extended,
 		"unmatched": unmatched, "not_routed": res.Why}, text)
 }
 

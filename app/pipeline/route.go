@@ -39,7 +39,7 @@ func (p *Pipeline) RouteOrder(ctx context.Context, orderID int64) (RouteResult, 
 			return fmt.Errorf("load order %d: %w", orderID, err)
 		}
 		if order.State == models.OrderCancelled {
-			result.Why = "order is cancelled"
+			result.Why = "the order is cancelled"
 			return nil
 		}
 		var retailer models.Account
@@ -48,7 +48,9 @@ func (p *Pipeline) RouteOrder(ctx context.Context, orderID int64) (RouteResult, 
 		}
 		trigger, _ := routing.ParseTrigger(retailer.RoutingTrigger)
 		paid := (&canonical.Order{FinancialStatus: order.FinancialStatus}).Paid()
-		if ok, why := routing.Eligible(trigger, paid, order.CancelledAt != nil); !ok {
+		// Money given back is as final as a cancellation, even under trigger "any".
+		void := order.FinancialStatus == canonical.FinancialRefunded || order.FinancialStatus == canonical.FinancialVoided
+		if ok, why := routing.Eligible(trigger, paid, order.CancelledAt != nil || void); !ok {
 			result.Why = why
 			return nil
 		}

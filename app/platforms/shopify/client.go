@@ -194,8 +194,8 @@ func (c *Client) call(ctx context.Context, tries *int, op operation, vars, out a
 	for {
 		*tries++
 		err := c.attempt(ctx, op, payload, out)
-		var t *transientError
-		if !errors.As(err, &t) {
+		t, ok := err.(*transientError) // attempt returns it unwrapped
+		if !ok {
 			return err
 		}
 		if op.mutation && t.maybeApplied {

@@ -7,13 +7,6 @@ import (
 	"time"
 )
 
-// The client's errors fall in three groups:
-//   - *RetryableError: Shopify could not take the call now (rate limit,
-//     outage, network). The same call may succeed later, no sooner than After.
-//   - errors wrapping ctx.Err(): the caller gave up.
-//   - everything else is permanent: retrying the same input will fail the
-//     same way (bad token, refused input, nothing left to fulfil).
-
 // ErrOrderNotFound means the order does not exist in the shop, or the app
 // cannot see it (read_orders covers only the last 60 days).
 var ErrOrderNotFound = errors.New("order not found")

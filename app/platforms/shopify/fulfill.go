@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -150,8 +149,8 @@ func (c *Client) Fulfill(ctx context.Context, in FulfillInput) (string, error) {
 	tries := 0
 	for {
 		id, err := c.fulfillOnce(ctx, &tries, in, lines, create)
-		var unknown *maybeAppliedError
-		if !errors.As(err, &unknown) {
+		unknown, ok := err.(*maybeAppliedError) // returned unwrapped by call
+		if !ok {
 			return id, err
 		}
 		// The mutation may have run. Start again from the order query: its

@@ -2,6 +2,7 @@ package shopify_test
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -60,6 +61,30 @@ func TestTranslateOrderDocsFixtures(t *testing.T) {
 				t.Errorf("Cancelled() = %v, Paid() = %v; want true, false", got.Cancelled(), got.Paid())
 			}
 		})
+	}
+}
+
+// Every orders/* fixture there is, including any added later, translates.
+func TestTranslateOrderEveryFixture(t *testing.T) {
+	t.Parallel()
+	names, err := filepath.Glob(filepath.Join(fixtureDir(t), "orders-*.json"))
+	if err != nil || len(names) < 6 {
+		t.Fatalf("found %d orders-*.json fixtures (%v), want at least 6", len(names), err)
+	}
+	for _, name := range names {
+		o, err := shopify.TranslateOrder(fixture(t, filepath.Base(name)))
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(name), err)
+			continue
+		}
+		if o.ExternalID == "" || !strings.HasPrefix(o.GID, "gid://shopify/Order/") || o.Currency == "" || len(o.Lines) == 0 {
+			t.Errorf("%s: incomplete order %+v", filepath.Base(name), o)
+		}
+		for i, l := range o.Lines {
+			if l.ExternalID == "" || l.Title == "" || l.Quantity <= 0 || l.UnitPrice <= 0 {
+				t.Errorf("%s: incomplete line %d %+v", filepath.Base(name), i, l)
+			}
+		}
 	}
 }
 

@@ -268,18 +268,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, &req, sh, fault)
 }
 
-// serve runs one authenticated request under the lock.
+// serve answers one authenticated request. The answer is decided under the
+// lock and written after it, so a slow client holds nobody up.
 func (s *Server) serve(w http.ResponseWriter, req *Request, sh *shop, f Fault) {
+	status, body := s.decide(w.Header(), req, sh, f)
+	writeJSON(w, status, body)
+}
+
+func (s *Server) decide(h http.Header, req *Request, sh *shop, f Fault) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	record := func(status int, body any) (int, any) {
+		req.Status = status
+		s.requests = append(s.requests, *req)
+		return status, body
+	}
 	switch f.kind {
 	case faultTooManyRequests:
-		w.Header().Set("Retry-After", fmt.Sprintf("%.1f", f.delay.Seconds()))
-		s.answerLocked(w, req, http.StatusTooManyRequests, map[string]string{"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."})
-		return
+		h.Set("Retry-After", fmt.Sprintf("%.1f", f.delay.Seconds()))
+		return record(http.StatusTooManyRequests, map[string]string{"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."})
 	case faultServerError:
-		s.answerLocked(w, req, http.StatusInternalServerError, map[string]string{"errors": "Internal Server Error"})
-		return
+		return record(http.StatusInternalServerError, map[string]string{"errors": "Internal Server Error"})
 	}
 
 	requested := requestedCost(req.Operation)
@@ -290,14 +299,13 @@ func (s *Server) serve(w http.ResponseWriter, req *Request, sh *shop, f Fault) {
 			level = max(requested-s.opts.RestoreRate, 0)
 		}
 		req.Throttled = true
-		s.answerLocked(w, req, http.StatusOK, response{
+		return record(http.StatusOK, response{
 			Errors: []gqlError{{
 				Message:    "Throttled",
 				Extensions: map[string]string{"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"},
 			}},
 			Extensions: s.extensions(requested, nil, level),
 		})
-		return
 	}
 
 	resp := s.execute(sh, req, f)
@@ -309,10 +317,9 @@ func (s *Server) serve(w http.ResponseWriter, req *Request, sh *shop, f Fault) {
 	resp.Extensions = s.extensions(requested, &actual, sh.bucket.available)
 	if f.kind == faultLostResponse {
 		// The work is done; only the answer is lost.
-		s.answerLocked(w, req, http.StatusInternalServerError, map[string]string{"errors": "Internal Server Error"})
-		return
+		return record(http.StatusInternalServerError, map[string]string{"errors": "Internal Server Error"})
 	}
-	s.answerLocked(w, req, http.StatusOK, resp)
+	return record(http.StatusOK, resp)
 }
 
 func (s *Server) extensions(requested float64, actual *float64, available float64) map[string]any {
@@ -327,16 +334,12 @@ func (s *Server) extensions(requested float64, actual *float64, available float6
 	}}
 }
 
+// answer records a request refused before it reached a shop, and writes the answer.
 func (s *Server) answer(w http.ResponseWriter, req *Request, status int, body any) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.answerLocked(w, req, status, body)
-}
-
-// answerLocked records the request and writes the answer. The caller holds mu.
-func (s *Server) answerLocked(w http.ResponseWriter, req *Request, status int, body any) {
 	req.Status = status
 	s.requests = append(s.requests, *req)
+	s.mu.Unlock()
 	writeJSON(w, status, body)
 }
 
