@@ -20,15 +20,32 @@ const benchShop = "bench-store.myshopify.com"
 // this process on DATABASE_URL (a temporary SQLite file when unset), so the
 // server and its baseline share one database.
 func (c *cli) bench(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "ingest" {
-		return errors.New("usage: consign bench ingest [-c CLIENTS] [-d DURATION] [--url URL --shop SHOP]")
+	const usage = "usage: consign bench ingest|pipeline|route|import|push [flags]"
+	if len(args) == 0 {
+		return errors.New(usage)
 	}
+	switch args[0] {
+	case "ingest":
+		return c.benchIngest(ctx, args[1:])
+	case "pipeline":
+		return c.benchPipeline(ctx, args[1:])
+	case "route":
+		return c.benchRoute(ctx, args[1:])
+	case "import":
+		return c.benchImport(ctx, args[1:])
+	case "push":
+		return c.benchPush(ctx, args[1:])
+	}
+	return errors.New(usage)
+}
+
+func (c *cli) benchIngest(ctx context.Context, args []string) error {
 	fs := newFlags("bench ingest", c.stderr)
 	clients := fs.Int("c", 16, "concurrent clients")
 	dur := fs.Duration("d", 10*time.Second, "how long each side runs")
 	url := fs.String("url", "", "a running server's base URL (default: start one in this process)")
 	shop := fs.String("shop", benchShop, "a shop connected on that server")
-	if _, err := parseFlags(fs, args[1:]); err != nil {
+	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg := c.cfg
