@@ -26,6 +26,7 @@ import (
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/app/queue"
 	"github.com/consign/consign/handlers"
+	"github.com/consign/consign/static"
 )
 
 // App is one Consign process: web and workers over one database.
@@ -85,6 +86,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if cfg.WorkersSet {
 		qcfg.MaxWorkers = cfg.Workers
 	}
+	if cfg.JobTimeout > 0 {
+		qcfg.JobTimeout = cfg.JobTimeout
+	}
+	if cfg.RescueAfter > 0 {
+		qcfg.RescueAfter = cfg.RescueAfter
+	}
 	var workers *river.Workers
 	if opts.Workers && qcfg.MaxWorkers > 0 {
 		workers = jobs.Workers(jobs.Deps{Pipeline: a.Pipeline, Purchasing: a.Purchasing, Fulfillment: a.Fulfillment})
@@ -98,8 +105,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	a.Pipeline.Queue, a.Purchasing.Queue, a.Ingester.Queue = a.Jobs, a.Jobs, a.Jobs
 
+	assets, err := static.New()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.HTTP = handlers.New(handlers.Deps{
 		Log:       log,
+		Pages:     &handlers.Pages{Assets: assets},
 		Readiness: a,
 		ShopifyWebhooks: &handlers.ShopifyWebhooks{
 			Secret: []byte(cfg.ShopifyAPISecret), MaxBytes: cfg.WebhookMaxBytes, Ingester: a.Ingester, Log: log,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -65,7 +66,8 @@ func codeFor(status int) string {
 
 // ErrorHandler answers every error a handler returns, and logs it once:
 // 5xx at error level, 4xx at warn.
-func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+// People get an HTML page; API clients and platforms get JSON.
+func ErrorHandler(log *slog.Logger, pages *Pages) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -80,13 +82,24 @@ func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		var body apiError
 		body.Error.Code, body.Error.Message = code, msg
-		if c.Request().Method == http.MethodHead {
+		switch {
+		case c.Request().Method == http.MethodHead:
 			err = c.NoContent(status)
-		} else {
+		case pages != nil && wantsHTML(c.Request()):
+			err = pages.errorPage(c, status, msg)
+		default:
 			err = c.JSON(status, body)
 		}
 		if err != nil {
 			log.Error("write error response", "error", err)
 		}
 	}
+}
+
+// wantsHTML is true for a browser's request outside the API and webhooks.
+func wantsHTML(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/webhooks/") {
+		return false
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }

@@ -15,15 +15,20 @@ type Deps struct {
 	ShopifyWebhooks *ShopifyWebhooks
 	SupplierAPI     *SupplierAPI
 	Readiness       Readiness
+	Pages           *Pages
 }
 
 // New builds the echo server with every route, grouped by what guards it.
 func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = ErrorHandler(d.Log)
+	e.HTTPErrorHandler = ErrorHandler(d.Log, d.Pages)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
+
+	// Pages and assets: public.
+	e.GET("/", d.Pages.Home)
+	e.GET("/static/*", d.Pages.Static)
 
 	// Health: no auth.
 	e.GET("/healthz", Healthz)

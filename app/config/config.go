@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything Consign reads from its environment.
@@ -22,6 +23,13 @@ type Config struct {
 	WorkersSet        bool
 	LogFormat         string // LOG_FORMAT: json (default) or text
 	LogLevel          slog.Level
+	// CONSIGN_JOB_TIMEOUT: longest a job may run before River cancels it, a
+	// duration such as 30s (default: the queue's, 1 minute).
+	JobTimeout time.Duration
+	// CONSIGN_RESCUE_AFTER: how long a job may stay running before River
+	// takes its process for dead and runs it again, a duration such as 2m
+	// (default: the queue's, 2 minutes). Must exceed the job timeout.
+	RescueAfter time.Duration
 }
 
 // Load parses the environment through getenv (os.Getenv in production).
@@ -59,6 +67,21 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("CONSIGN_WORKERS=%q must be a whole number", v))
 		}
 		c.Workers, c.WorkersSet = n, true
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"CONSIGN_JOB_TIMEOUT", &c.JobTimeout}, {"CONSIGN_RESCUE_AFTER", &c.RescueAfter}} {
+		if v := getenv(d.name); v != "" {
+			n, err := time.ParseDuration(v)
+			if err != nil || n <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q must be a positive duration such as 30s", d.name, v))
+			}
+			*d.dst = n
+		}
+	}
+	if c.JobTimeout > 0 && c.RescueAfter > 0 && c.RescueAfter <= c.JobTimeout {
+		errs = append(errs, fmt.Errorf("CONSIGN_RESCUE_AFTER (%s) must exceed CONSIGN_JOB_TIMEOUT (%s)", c.RescueAfter, c.JobTimeout))
 	}
 	if v := getenv("LOG_FORMAT"); v != "" {
 		if v != "json" && v != "text" {

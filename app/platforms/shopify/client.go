@@ -53,6 +53,11 @@ type ClientOptions struct {
 	Now   func() time.Time
 	// Logger receives retries and outcomes; never the token. Default: discard.
 	Logger *slog.Logger
+	// OnWait, when set, hears of each wait before a request, for metrics:
+	// d is the wait, reason one of "pacing" (the client's own estimate of
+	// the rate-limit bucket), "throttled", "rate_limited" (HTTP 429),
+	// "server_error" or "network" (backing off before a retry).
+	OnWait func(d time.Duration, reason string)
 }
 
 // Client calls one shop's GraphQL Admin API. It is safe for concurrent use;
@@ -67,6 +72,7 @@ type Client struct {
 	sleep       func(context.Context, time.Duration) error
 	now         func() time.Time
 	log         *slog.Logger
+	onWait      func(time.Duration, string)
 	budget      budget
 }
 
@@ -96,6 +102,7 @@ func NewClient(shop, accessToken string, opts ClientOptions) (*Client, error) {
 		sleep:       opts.Sleep,
 		now:         opts.Now,
 		log:         opts.Logger,
+		onWait:      opts.OnWait,
 	}
 	hc := http.Client{Timeout: defaultTimeout}
 	if opts.HTTPClient != nil {
@@ -117,6 +124,9 @@ func NewClient(shop, accessToken string, opts ClientOptions) (*Client, error) {
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.onWait == nil {
+		c.onWait = func(time.Duration, string) {}
 	}
 	c.log = c.log.With("shop", shop)
 	return c, nil
@@ -163,6 +173,7 @@ type queryCost struct {
 // transientError is a failed attempt that may succeed if repeated.
 type transientError struct {
 	reason       string
+	kind         string        // a reason from a small set, for OnWait
 	wait         time.Duration // how long Shopify asked us to wait; 0: use backoff
 	maybeApplied bool          // the request may have run before the failure
 	err          error
@@ -218,6 +229,7 @@ func (c *Client) backoff(ctx context.Context, tries int, op string, t *transient
 		return &RetryableError{Op: op, After: wait, Err: t}
 	}
 	c.log.Warn("shopify: retrying", "op", op, "attempt", tries, "wait", wait, "reason", t.Error())
+	c.onWait(wait, t.kind)
 	if err := c.sleep(ctx, wait); err != nil {
 		return fmt.Errorf("shopify %s: waiting to retry: %w", op, err)
 	}
@@ -239,23 +251,24 @@ func (c *Client) attempt(ctx context.Context, op operation, payload []byte, out 
 	}
 	if wait > 0 {
 		c.log.Debug("shopify: pacing to the rate limit", "op", op.name, "wait", wait)
+		c.onWait(wait, "pacing")
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("shopify %s: pacing: %w", op.name, err)
 		}
 	}
 
-	status, header, body, err := c.exchange(ctx, payload)
+	status, header, body, err := c.exchange(context.WithValue(ctx, operationKey{}, op.name), payload)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("shopify %s: %w", op.name, ctx.Err())
 		}
-		return &transientError{reason: "network error", maybeApplied: true, err: err}
+		return &transientError{reason: "network error", kind: "network", maybeApplied: true, err: err}
 	}
 	switch {
 	case status == http.StatusTooManyRequests:
-		return &transientError{reason: "HTTP 429", wait: retryAfter(header.Get("Retry-After"), c.now())}
+		return &transientError{reason: "HTTP 429", kind: "rate_limited", wait: retryAfter(header.Get("Retry-After"), c.now())}
 	case status >= 500:
-		return &transientError{reason: fmt.Sprintf("HTTP %d", status), maybeApplied: true}
+		return &transientError{reason: fmt.Sprintf("HTTP %d", status), kind: "server_error", maybeApplied: true}
 	case status != http.StatusOK:
 		return &StatusError{Op: op.name, StatusCode: status, Body: snippet(body)}
 	}
@@ -274,9 +287,9 @@ func (c *Client) attempt(ctx context.Context, op operation, payload []byte, out 
 			switch e.Extensions.Code {
 			case "THROTTLED":
 				// Nothing ran; wait until the bucket holds this query's cost.
-				return &transientError{reason: "THROTTLED", wait: throttleWait(r.Extensions.Cost)}
+				return &transientError{reason: "THROTTLED", kind: "throttled", wait: throttleWait(r.Extensions.Cost)}
 			case "INTERNAL_SERVER_ERROR":
-				return &transientError{reason: "Shopify internal error: " + e.Message, maybeApplied: true}
+				return &transientError{reason: "Shopify internal error: " + e.Message, kind: "server_error", maybeApplied: true}
 			}
 			gerr.Errors = append(gerr.Errors, GraphQLErrorItem{Message: e.Message, Code: e.Extensions.Code})
 		}
@@ -309,6 +322,17 @@ func (c *Client) exchange(ctx context.Context, payload []byte) (int, http.Header
 		return 0, nil, nil, fmt.Errorf("reading response: %w", err)
 	}
 	return resp.StatusCode, resp.Header, body, nil
+}
+
+// operationKey carries an operation's name in its request's context.
+type operationKey struct{}
+
+// RequestOperation names the GraphQL operation (its root field, such as
+// "fulfillmentCreate") a client request carries, or "" for another request.
+// An http.RoundTripper given in ClientOptions.HTTPClient can label by it.
+func RequestOperation(r *http.Request) string {
+	op, _ := r.Context().Value(operationKey{}).(string)
+	return op
 }
 
 // throttleWait is how long until the bucket refills to the query's cost.

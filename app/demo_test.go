@@ -1,0 +1,88 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/consign/consign/app"
+)
+
+// syncBuffer is written by the demo's goroutines and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The demo runs with no configuration, and the commands it prints accept a
+// PO and ship it, after which the fake Shopify reports the fulfillment.
+func TestDemoWalkthrough(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Main(ctx, []string{"demo"}, func(k string) string {
+			return map[string]string{"PORT": "0"}[k]
+		}, &out, &logs)
+	}()
+	waitFor := func(what string, re *regexp.Regexp) []string {
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if m := re.FindStringSubmatch(out.String()); m != nil {
+				return m
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("demo stopped before %s: %v\n%s\n%s", what, err, out.String(), logs.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		t.Fatalf("demo never printed %s:\n%s\n%s", what, out.String(), logs.String())
+		return nil
+	}
+	accept := waitFor("the accept command", regexp.MustCompile(`curl -s -X POST -H 'Authorization: Bearer (csk_\w+)' (http://\S+/accept)`))
+	key, acceptURL := accept[1], accept[2]
+	ship := waitFor("the shipment command", regexp.MustCompile(`-d '(\{.*\})' \\\n\s+(http://\S+/shipments)`))
+	post := func(url, body string) int {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(acceptURL, ""); code != 200 {
+		t.Fatalf("accept answered %d", code)
+	}
+	if code := post(ship[2], ship[1]); code != 201 {
+		t.Fatalf("shipment answered %d", code)
+	}
+	waitFor("the fulfillment report", regexp.MustCompile(`fake Shopify received fulfillment .*tracking 1Z999AA10123456784.*customer notified: true`))
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("demo ended with %v", err)
+	}
+}
