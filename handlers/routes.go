@@ -16,6 +16,14 @@ type Deps struct {
 	SupplierAPI     *SupplierAPI
 	Readiness       Readiness
 	Pages           *Pages
+	// Sections add route groups with their own guards (embedded admin,
+	// supplier portal), each registering its routes in its own file.
+	Sections []Section
+}
+
+// Section is a group of routes under one guard.
+type Section interface {
+	Register(e *echo.Echo)
 }
 
 // New builds the echo server with every route, grouped by what guards it.
@@ -44,5 +52,8 @@ func New(d Deps) *echo.Echo {
 	api.POST("/purchase-orders/:id/accept", d.SupplierAPI.Accept)
 	api.POST("/purchase-orders/:id/reject", d.SupplierAPI.Reject)
 	api.POST("/purchase-orders/:id/shipments", d.SupplierAPI.AddShipment)
+	for _, s := range d.Sections {
+		s.Register(e)
+	}
 	return e
 }
