@@ -38,6 +38,8 @@ Commands:
                               import a supplier catalog (sku, gtin, title, cost, inventory)
   map --retailer SHOP --variant ID --supplier ID --sku SKU
                               map a store variant to a supplier's catalog item
+  settings --retailer SHOP [--trigger paid|any] [--late-accept-hours N] [--late-ship-days N]
+                              show or change a retailer's routing settings
   orders [--retailer SHOP] [--state S]
                               list orders
   pos [--supplier ID] [--state S]
@@ -78,6 +80,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return c.catalogCmd(ctx, rest)
 	case "map":
 		return c.mapCmd(ctx, rest)
+	case "settings":
+		return c.settings(ctx, rest)
 	case "orders":
 		return c.orders(ctx, rest)
 	case "pos":
@@ -314,6 +318,33 @@ func (c *cli) mapCmd(ctx context.Context, args []string) error {
 	}
 	return c.print(*asJSON, map[string]any{"mapping_id": m.ID, "variant_id": m.VariantID, "supplier_id": m.SupplierID, "catalog_item_id": m.CatalogItemID},
 		fmt.Sprintf("variant %s -> supplier %d SKU %s\n", m.VariantID, m.SupplierID, *sku))
+}
+
+func (c *cli) settings(ctx context.Context, args []string) error {
+	fs := newFlags("settings", c.stderr)
+	retailer := fs.String("retailer", "", "the retailer's shop domain")
+	trigger := fs.String("trigger", "", "route orders once they are paid (paid) or as soon as they arrive (any)")
+	lateAccept := fs.Int("late-accept-hours", 0, "a PO not accepted within this many hours is late")
+	lateShip := fs.Int("late-ship-days", 0, "a PO not shipped within this many days is late")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	a, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	r, err := a.Accounts.Retailer(ctx, *retailer)
+	if err != nil {
+		return err
+	}
+	s, err := a.Accounts.UpdateSettings(ctx, r.ID, accounts.Settings{Trigger: *trigger, LateAcceptHours: *lateAccept, LateShipDays: *lateShip})
+	if err != nil {
+		return err
+	}
+	return c.print(*asJSON, map[string]any{"retailer_id": r.ID, "trigger": s.Trigger, "late_accept_hours": s.LateAcceptHours, "late_ship_days": s.LateShipDays},
+		fmt.Sprintf("%s: trigger %s, late after %d hours unaccepted or %d days unshipped\n", *retailer, s.Trigger, s.LateAcceptHours, s.LateShipDays))
 }
 
 func (c *cli) orders(ctx context.Context, args []string) error {
