@@ -13,7 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/consign/consign/app/accounts"
 	"github.com/consign/consign/app/config"
@@ -21,8 +23,10 @@ import (
 	"github.com/consign/consign/app/fulfillment"
 	"github.com/consign/consign/app/ingest"
 	"github.com/consign/consign/app/jobs"
+	"github.com/consign/consign/app/metrics"
 	"github.com/consign/consign/app/pipeline"
 	"github.com/consign/consign/app/platforms/shopify"
+	"github.com/consign/consign/app/portal"
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/app/queue"
 	"github.com/consign/consign/handlers"
@@ -40,7 +44,11 @@ type App struct {
 	Pipeline    *pipeline.Pipeline
 	Purchasing  *purchasing.Service
 	Fulfillment *fulfillment.Service
+	Portal      *portal.Service // supplier portal sign-in; Invite makes invite links
 	HTTP        http.Handler
+	// Metrics records into Registry, which GET /metrics serves.
+	Metrics  *metrics.Metrics
+	Registry *prometheus.Registry
 
 	workers bool
 }
@@ -53,6 +61,8 @@ type Options struct {
 	Queue *queue.Config
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
+	// Demo adds the local demo sign-in page (/demo); `serve` never sets it.
+	Demo bool
 }
 
 // New opens the database, refuses a schema that is behind, and builds every
@@ -70,14 +80,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, workers: opts.Workers}
+	a := &App{Config: cfg, Log: log, DB: db, workers: opts.Workers, Registry: prometheus.NewRegistry()}
+	a.Metrics = metrics.New(a.Registry)
+	metrics.RegisterStateGauges(a.Registry, db.SQL, log)
 	a.Accounts = &accounts.Service{DB: db, Now: now, ValidateShop: map[string]func(string) error{"shopify": shopify.ValidateShop}}
 	a.Pipeline = &pipeline.Pipeline{DB: db, Now: now, Log: log,
 		Translators: map[string]pipeline.Translator{"shopify": shopify.TranslateOrder}}
 	a.Purchasing = &purchasing.Service{DB: db, Now: now}
 	a.Fulfillment = &fulfillment.Service{DB: db, Now: now, Log: log,
-		Pushers: map[string]fulfillment.Pusher{"shopify": &shopifyPusher{baseURL: cfg.ShopifyAPIBaseURL, log: log}}}
+		Pushers: map[string]fulfillment.Pusher{"shopify": &shopifyPusher{baseURL: cfg.ShopifyAPIBaseURL, log: log,
+			http:   &http.Client{Timeout: 30 * time.Second, Transport: a.Metrics.PlatformTransport("shopify", nil, shopify.RequestOperation)},
+			onWait: a.Metrics.PlatformWait("shopify")}}}
 	a.Ingester = &ingest.Ingester{DB: db, Now: now}
+	a.Portal = &portal.Service{DB: db, Now: now, Log: log}
 
 	qcfg := queue.DefaultConfig(db.Dialect)
 	if opts.Queue != nil {
@@ -92,6 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if cfg.RescueAfter > 0 {
 		qcfg.RescueAfter = cfg.RescueAfter
 	}
+	qcfg.Middleware = append([]rivertype.Middleware{a.Metrics.JobMiddleware()}, qcfg.Middleware...)
 	var workers *river.Workers
 	if opts.Workers && qcfg.MaxWorkers > 0 {
 		workers = jobs.Workers(jobs.Deps{Pipeline: a.Pipeline, Purchasing: a.Purchasing, Fulfillment: a.Fulfillment})
@@ -110,14 +126,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
+	pages := &handlers.Pages{Assets: assets}
 	a.HTTP = handlers.New(handlers.Deps{
-		Log:       log,
-		Pages:     &handlers.Pages{Assets: assets},
-		Readiness: a,
+		Log:            log,
+		Pages:          pages,
+		Readiness:      a,
+		Metrics:        a.Metrics,
+		MetricsHandler: metrics.Handler(a.Registry),
 		ShopifyWebhooks: &handlers.ShopifyWebhooks{
-			Secret: []byte(cfg.ShopifyAPISecret), MaxBytes: cfg.WebhookMaxBytes, Ingester: a.Ingester, Log: log,
+			Secret: []byte(cfg.ShopifyAPISecret), MaxBytes: cfg.WebhookMaxBytes, Ingester: a.Ingester, Metrics: a.Metrics,
 		},
 		SupplierAPI: &handlers.SupplierAPI{Keys: a.Accounts, Purchasing: a.Purchasing},
+		Sections: []handlers.Section{
+			&handlers.Portal{Sessions: a.Portal, Purchasing: a.Purchasing, Keys: a.Accounts, Pages: pages, Log: log},
+			a.adminSection(assets, now),
+			a.demoSection(opts.Demo, pages),
+		},
 	})
 	return a, nil
 }
@@ -184,6 +208,8 @@ func (a *App) Close() error {
 type shopifyPusher struct {
 	baseURL string
 	log     *slog.Logger
+	http    *http.Client                // counts and times each request
+	onWait  func(time.Duration, string) // counts the client's waits
 
 	mu      sync.Mutex
 	clients map[string]*shopify.Client // by shop and token
@@ -196,7 +222,7 @@ func (p *shopifyPusher) client(shop, token string) (*shopify.Client, error) {
 	if c, ok := p.clients[key]; ok {
 		return c, nil
 	}
-	c, err := shopify.NewClient(shop, token, shopify.ClientOptions{BaseURL: p.baseURL, Logger: p.log})
+	c, err := shopify.NewClient(shop, token, shopify.ClientOptions{BaseURL: p.baseURL, Logger: p.log, HTTPClient: p.http, OnWait: p.onWait})
 	if err != nil {
 		return nil, err
 	}

@@ -7,18 +7,22 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/consign/consign/app/accounts"
+	"github.com/consign/consign/app/admin"
 	"github.com/consign/consign/app/catalog"
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/platforms/shopify"
 	"github.com/consign/consign/app/platforms/shopify/fakeshopify"
 	"github.com/consign/consign/app/samples"
+	"github.com/consign/consign/handlers"
 	"github.com/consign/consign/models"
+	adminview "github.com/consign/consign/views/admin"
 )
 
 const (
@@ -75,7 +79,7 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	}
 	c.cfg = cfg
 	log := c.logger()
-	a, err := New(ctx, cfg, log, Options{Workers: true})
+	a, err := New(ctx, cfg, log, Options{Workers: true, Demo: true})
 	if err != nil {
 		return err
 	}
@@ -214,6 +218,7 @@ func waitForPO(ctx context.Context, a *App, supplierID int64) (models.PurchaseOr
 func (c *cli) printWalkthrough(base string, keys []demoKey, po models.PurchaseOrder) {
 	w := c.stdout
 	fmt.Fprintf(w, "\nConsign demo is running at %s (Ctrl-C to stop)\n\n", base)
+	fmt.Fprintf(w, "Open the retailer admin and the supplier portal in a browser: %s/demo\n\n", base)
 	fmt.Fprintf(w, "Store %s sent 3 orders: #1001 and #1002 are paid and routed, #1003 waits for payment;\n", demoShop)
 	fmt.Fprintf(w, "#1002 has a line no supplier carries, so it needs attention.\n\n")
 	fmt.Fprintln(w, "Supplier API keys:")
@@ -257,4 +262,66 @@ func reportFulfillments(ctx context.Context, fake *fakeshopify.Server, c *cli) {
 		}
 		seen = len(fs)
 	}
+}
+
+// demoSignInTTL is how long a demo admin session token lasts. Shopify's
+// last a minute and App Bridge renews them; the demo has no App Bridge, so
+// the one token must last a browsing session.
+const demoSignInTTL = 12 * time.Hour
+
+// demoSection is the demo's sign-in page; outside the demo it registers
+// nothing.
+func (a *App) demoSection(on bool, pages *handlers.Pages) handlers.Section {
+	s := &handlers.DemoSignIn{Pages: pages}
+	if on {
+		s.Links = &demoLinks{app: a, shop: demoShop}
+	}
+	return s
+}
+
+// demoLinks stands in for Shopify (minting session tokens for the demo
+// store) and for the invite email (handing out portal links).
+type demoLinks struct {
+	app  *App
+	shop string
+}
+
+func (l *demoLinks) Shop() string { return l.shop }
+
+func (l *demoLinks) AdminURL(ctx context.Context) (string, error) {
+	cfg := l.app.Config
+	claims := shopify.NewSessionClaims(l.shop, cfg.ShopifyAPIKey, "demo", time.Now(), demoSignInTTL)
+	token, err := shopify.SignSessionToken(claims, []byte(cfg.ShopifyAPISecret))
+	if err != nil {
+		return "", fmt.Errorf("sign demo session token: %w", err)
+	}
+	return "/app?" + url.Values{"id_token": {token}, "shop": {l.shop}}.Encode(), nil
+}
+
+func (l *demoLinks) Suppliers(ctx context.Context) ([]adminview.DemoSupplier, error) {
+	acct, err := l.app.Accounts.Retailer(ctx, l.shop)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := (&admin.Service{DB: l.app.DB}).Suppliers(ctx, acct.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]adminview.DemoSupplier, len(rows))
+	for i, r := range rows {
+		out[i] = adminview.DemoSupplier{ID: r.ID, Name: r.Name}
+	}
+	return out, nil
+}
+
+func (l *demoLinks) PortalURL(ctx context.Context, supplierID int64) (string, error) {
+	acct, err := l.app.Accounts.Retailer(ctx, l.shop)
+	if err != nil {
+		return "", err
+	}
+	// Only the demo store's own suppliers.
+	if _, err := (&admin.Service{DB: l.app.DB}).Supplier(ctx, acct.ID, supplierID); err != nil {
+		return "", err
+	}
+	return l.app.Portal.Invite(ctx, supplierID)
 }

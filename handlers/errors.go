@@ -65,7 +65,7 @@ func codeFor(status int) string {
 }
 
 // ErrorHandler answers every error a handler returns, and logs it once:
-// 5xx at error level, 4xx at warn.
+// 5xx at error level, 4xx at warn, with the request's logger (Observe).
 // People get an HTML page; API clients and platforms get JSON.
 func ErrorHandler(log *slog.Logger, pages *Pages) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
@@ -77,9 +77,9 @@ func ErrorHandler(log *slog.Logger, pages *Pages) echo.HTTPErrorHandler {
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		log.Log(c.Request().Context(), level, "request failed",
-			"method", c.Request().Method, "path", c.Path(), "status", status, "error", err,
-			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		reqLog := requestLogger(c, log)
+		reqLog.Log(c.Request().Context(), level, "request failed",
+			"method", c.Request().Method, "path", c.Path(), "status", status, "error", err)
 		var body apiError
 		body.Error.Code, body.Error.Message = code, msg
 		switch {
@@ -91,7 +91,7 @@ func ErrorHandler(log *slog.Logger, pages *Pages) echo.HTTPErrorHandler {
 			err = c.JSON(status, body)
 		}
 		if err != nil {
-			log.Error("write error response", "error", err)
+			reqLog.Error("write error response", "error", err)
 		}
 	}
 }

@@ -4,9 +4,13 @@ package handlers
 
 import (
 	"log/slog"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/consign/consign/app/metrics"
 )
 
 // Deps are what the routes need.
@@ -16,6 +20,10 @@ type Deps struct {
 	SupplierAPI     *SupplierAPI
 	Readiness       Readiness
 	Pages           *Pages
+	// Metrics receives request timings and webhook outcomes; nil records
+	// into a registry nobody reads. MetricsHandler serves GET /metrics.
+	Metrics        *metrics.Metrics
+	MetricsHandler http.Handler
 	// Sections add route groups with their own guards (embedded admin,
 	// supplier portal), each registering its routes in its own file.
 	Sections []Section
@@ -31,16 +39,23 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler(d.Log, d.Pages)
+	if d.Metrics == nil {
+		d.Metrics = metrics.New(prometheus.NewRegistry())
+	}
 	e.Use(middleware.RequestID())
+	e.Use(Observe(d.Log, d.Metrics))
 	e.Use(middleware.Recover())
 
 	// Pages and assets: public.
 	e.GET("/", d.Pages.Home)
 	e.GET("/static/*", d.Pages.Static)
 
-	// Health: no auth.
+	// Health and metrics: no auth.
 	e.GET("/healthz", Healthz)
 	e.GET("/readyz", Readyz(d.Readiness))
+	if d.MetricsHandler != nil {
+		e.GET("/metrics", echo.WrapHandler(d.MetricsHandler))
+	}
 
 	// Webhooks: guarded by the platform's signature.
 	e.POST("/webhooks/shopify", d.ShopifyWebhooks.Receive)

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/consign/consign/app/ingest"
+	"github.com/consign/consign/app/metrics"
 	"github.com/consign/consign/app/platforms/shopify"
 )
 
@@ -27,7 +27,7 @@ type ShopifyWebhooks struct {
 	Secret   []byte
 	MaxBytes int64
 	Ingester Ingester
-	Log      *slog.Logger
+	Metrics  *metrics.Metrics
 }
 
 // shopifyOrderTopics are the topics the order pipeline acts on; other
@@ -44,30 +44,38 @@ var shopifyHeaders = []string{
 
 // Receive handles POST /webhooks/shopify.
 func (h *ShopifyWebhooks) Receive(c echo.Context) error {
-	body, err := readLimited(c, h.MaxBytes)
-	if err != nil {
-		return err
-	}
+	const platform = "shopify"
+	markWebhook(c, platform)
 	r := c.Request()
-	if !shopify.VerifyWebhook(h.Secret, body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
-		return echo.NewHTTPError(http.StatusUnauthorized, "invalid webhook signature")
-	}
 	topic := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Topic")))
 	d := ingest.Delivery{
-		Platform:   "shopify",
+		Platform:   platform,
 		Topic:      topic,
 		DeliveryID: strings.TrimSpace(r.Header.Get("X-Shopify-Webhook-Id")),
 		Shop:       strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Shop-Domain"))),
 		Headers:    make(map[string]string, len(shopifyHeaders)),
-		Body:       body,
 		Handled:    shopifyOrderTopics[topic],
 	}
+	// Claimed until the signature is checked, but worth logging either way.
+	annotate(c, "shop", d.Shop, "topic", topic)
+	body, err := readLimited(c, h.MaxBytes)
+	if err != nil {
+		h.count(platform, "", readOutcome(err))
+		return err
+	}
+	if !shopify.VerifyWebhook(h.Secret, body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
+		// Topic stays unlabelled: unverified text must not make new series.
+		h.count(platform, "", metrics.OutcomeRefused)
+		return echo.NewHTTPError(http.StatusUnauthorized, "invalid webhook signature")
+	}
+	d.Body = body
 	if d.DeliveryID == "" {
 		// Shopify always sends one; without it, the same topic and body is
 		// the same delivery.
 		sum := sha256.Sum256(append([]byte(topic+"\n"+d.Shop+"\n"), body...))
 		d.DeliveryID = "sha256:" + hex.EncodeToString(sum[:])
 	}
+	annotate(c, "delivery_id", d.DeliveryID)
 	for _, k := range shopifyHeaders {
 		if v := r.Header.Get(k); v != "" {
 			d.Headers[k] = v
@@ -75,12 +83,27 @@ func (h *ShopifyWebhooks) Receive(c echo.Context) error {
 	}
 	outcome, id, err := h.Ingester.Ingest(r.Context(), d)
 	if err != nil {
+		h.count(platform, topic, metrics.OutcomeFailed)
 		// Not stored: 503 makes Shopify deliver it again later.
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot store the delivery now; retry").SetInternal(err)
 	}
-	h.Log.DebugContext(r.Context(), "webhook stored", "platform", d.Platform, "shop", d.Shop, "topic", topic,
-		"delivery_id", d.DeliveryID, "outcome", outcome, "event_id", id)
+	h.count(platform, topic, string(outcome))
+	annotate(c, "outcome", outcome, "event_id", id)
 	return c.JSON(http.StatusOK, map[string]any{"status": outcome})
+}
+
+func (h *ShopifyWebhooks) count(platform, topic, outcome string) {
+	h.Metrics.WebhookDeliveries.WithLabelValues(platform, topic, outcome).Inc()
+}
+
+// readOutcome names a body that could not be read: over the limit, or cut
+// short by the sender.
+func readOutcome(err error) string {
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+		return metrics.OutcomeTooLarge
+	}
+	return metrics.OutcomeUnreadable
 }
 
 // readLimited reads the whole body, refusing with 413 one over max bytes.

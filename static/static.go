@@ -1,5 +1,8 @@
-// Package static embeds Consign's CSS and images and serves them under
+// Package static embeds Consign's CSS and scripts and serves them under
 // content-hash URLs, so browsers may cache them forever.
+//
+// htmx.min.js is htmx 2.0.11, unmodified, from the npm package htmx.org
+// (dist/htmx.min.js); admin.js is our own.
 package static
 
 import (
@@ -10,7 +13,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.css
+//go:embed *.css *.js
 var files embed.FS
 
 // Assets maps file names to their hashed URLs and back.

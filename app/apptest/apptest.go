@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/consign/consign/app"
 	"github.com/consign/consign/app/accounts"
 	"github.com/consign/consign/app/catalog"
@@ -60,6 +62,12 @@ type Options struct {
 	Fake *fakeshopify.Server
 	// Queue overrides the worker pool sizing.
 	Queue *queue.Config
+	// Logger replaces the default: warnings and up, into the test's log.
+	Logger *slog.Logger
+	// RetryPolicy replaces River's retry backoff (attempt^4 seconds, too
+	// slow for tests that make jobs fail on purpose). It applies on top of
+	// Queue, or of the dialect's default queue config.
+	RetryPolicy river.ClientRetryPolicy
 }
 
 // Start runs Consign on a fresh database of the dialect, migrated, with the
@@ -98,8 +106,20 @@ func Start(t testing.TB, d database.Dialect, opts Options) *Harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.New(ctx, cfg, log, app.Options{Workers: !opts.NoWorkers, Queue: opts.Queue})
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	qcfg := opts.Queue
+	if opts.RetryPolicy != nil {
+		c := queue.DefaultConfig(d)
+		if opts.Queue != nil {
+			c = *opts.Queue
+		}
+		c.RetryPolicy = opts.RetryPolicy
+		qcfg = &c
+	}
+	a, err := app.New(ctx, cfg, log, app.Options{Workers: !opts.NoWorkers, Queue: qcfg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -39,6 +40,11 @@ type DB struct {
 	Gorm    *gorm.DB
 	SQL     *sql.DB
 	Dialect Dialect
+
+	// listen lends River (on Postgres) a connection for LISTEN, so workers
+	// wake when a job is inserted instead of waiting for the next poll. It
+	// connects only when a River client starts working.
+	listen *pgxpool.Pool
 }
 
 // Options tune the pool; zero values pick defaults for the dialect.
@@ -111,7 +117,10 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 	}
 	maxOpen := opts.MaxOpenConns
 	if maxOpen == 0 {
-		maxOpen = 20
+		// Room for every job worker (queue.DefaultConfig), River's own
+		// fetching and completing, and webhook requests beside them: a
+		// request that waits for a connection waits behind whole jobs.
+		maxOpen = 40
 		if dialect == SQLite {
 			// One writer at a time anyway; a few connections let readers
 			// run beside it without queueing behind River's polling.
@@ -125,15 +134,37 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("reach %s database: %w", dialect, err)
 	}
-	return &DB{Gorm: gdb, SQL: sqlDB, Dialect: dialect}, nil
+	db := &DB{Gorm: gdb, SQL: sqlDB, Dialect: dialect}
+	if dialect == Postgres {
+		cfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("parse postgres URL for the job listener: %w", err)
+		}
+		cfg.MinConns, cfg.MaxConns = 0, 1
+		if db.listen, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("job listener pool: %w", err)
+		}
+	}
+	return db, nil
 }
 
-// Close releases the pool.
-func (db *DB) Close() error { return db.SQL.Close() }
+// Close releases the pools.
+func (db *DB) Close() error {
+	if db.listen != nil {
+		db.listen.Close()
+	}
+	return db.SQL.Close()
+}
 
-// RiverDriver is the River driver over the shared pool.
+// RiverDriver is the River driver over the shared pool; on Postgres it
+// listens for new jobs on a connection of its own.
 func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] {
 	if db.Dialect == Postgres {
+		if db.listen != nil {
+			return riverdatabasesql.NewWithPgxListener(db.SQL, db.listen)
+		}
 		return riverdatabasesql.New(db.SQL)
 	}
 	return riversqlite.New(db.SQL)

@@ -6,7 +6,6 @@ package ingest
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -40,36 +39,53 @@ const (
 	Ignored   Outcome = "ignored"   // stored for audit, nothing to do (unknown shop, unhandled topic)
 )
 
-// Ingester stores deliveries.
+// Ingester stores deliveries. Concurrent calls share transactions (see
+// group.go); its zero group is ready, so an Ingester is built as a literal.
 type Ingester struct {
 	DB    *database.DB
 	Queue queue.Inserter
 	Now   func() time.Time
+
+	group group
 }
 
 // Ingest stores d and, when there is work to do, enqueues it, atomically.
-// Any error means the delivery was not stored: answer so the platform retries.
+// It returns only once d's row and job are committed. Any error means the
+// delivery was not stored: answer so the platform retries.
 func (in *Ingester) Ingest(ctx context.Context, d Delivery) (Outcome, int64, error) {
-	connID, active, err := in.connection(ctx, d.Platform, d.Shop)
+	headers, err := encodeHeaders(d.Headers)
 	if err != nil {
 		return "", 0, err
 	}
-	state, reason := models.EventReceived, ""
+	r := in.submit(ctx, &pending{d: d, headers: headers, done: make(chan result, 2)})
+	return r.outcome, r.id, r.err
+}
+
+// classify decides the state a delivery is stored in, and why.
+func classify(d Delivery, connID *int64, active bool) (string, string) {
 	switch {
 	case connID == nil:
-		state, reason = models.EventIgnored, "no connection for shop "+d.Shop
+		return models.EventIgnored, "no connection for shop " + d.Shop
 	case !active:
-		state, reason = models.EventIgnored, "connection for shop "+d.Shop+" is uninstalled"
+		return models.EventIgnored, "connection for shop " + d.Shop + " is uninstalled"
 	case !d.Handled:
-		state, reason = models.EventIgnored, "topic "+d.Topic+" is not handled"
+		return models.EventIgnored, "topic " + d.Topic + " is not handled"
 	}
-	headers, err := json.Marshal(d.Headers)
-	if err != nil {
-		return "", 0, fmt.Errorf("encode headers: %w", err)
-	}
+	return models.EventReceived, ""
+}
+
+// storeOne stores one delivery in its own transaction.
+func (in *Ingester) storeOne(ctx context.Context, d Delivery, headers []byte) (Outcome, int64, error) {
 	var id int64
-	err = in.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Raw(`INSERT INTO webhook_events
+	var state string
+	err := in.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		connID, active, err := lookupConnection(tx, d.Platform, d.Shop)
+		if err != nil {
+			return err
+		}
+		var reason string
+		state, reason = classify(d, connID, active)
+		err = tx.Raw(`INSERT INTO webhook_events
 			(platform, topic, delivery_id, shop, connection_id, headers, body, state, error, received_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (platform, delivery_id) DO NOTHING RETURNING id`,
@@ -97,10 +113,10 @@ func (in *Ingester) Ingest(ctx context.Context, d Delivery) (Outcome, int64, err
 	return Stored, id, nil
 }
 
-// connection finds the shop's connection: nil when there is none.
-func (in *Ingester) connection(ctx context.Context, platform, shop string) (*int64, bool, error) {
+// lookupConnection finds the shop's connection: nil when there is none.
+func lookupConnection(tx *gorm.DB, platform, shop string) (*int64, bool, error) {
 	var c models.Connection
-	err := in.DB.Gorm.WithContext(ctx).Select("id", "uninstalled_at").
+	err := tx.Select("id", "uninstalled_at").
 		Where("platform = ? AND shop = ?", platform, shop).Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, false, nil

@@ -19,6 +19,8 @@ const (
 	OutcomeRefused   = "refused"   // bad signature, 401
 	OutcomeTooLarge  = "too_large" // body over the limit, 413
 	OutcomeFailed    = "failed"    // could not be stored, 503
+	// OutcomeUnreadable is a body cut short by the sender, 400.
+	OutcomeUnreadable = "unreadable"
 )
 
 // Job outcomes, the outcome label of JobsFinished.
@@ -73,7 +75,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"method", "route", "status"}),
 		WebhookDeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "consign_webhook_deliveries_total",
-			Help: "Webhook deliveries by platform, topic and outcome (stored, duplicate, ignored, refused, too_large, failed). Topic is empty when unverified.",
+			Help: "Webhook deliveries by platform, topic and outcome (stored, duplicate, ignored, refused, too_large, unreadable, failed). Topic is empty when unverified.",
 		}, []string{"platform", "topic", "outcome"}),
 		WebhookDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "consign_webhook_duration_seconds", Help: "Time to answer a webhook delivery, by platform.",

@@ -46,7 +46,16 @@ func (p *Pipeline) ProcessEvent(ctx context.Context, eventID int64) error {
 		if err != nil {
 			return err
 		}
-		return p.finishEvent(tx, ev.ID, models.EventProcessed, note)
+		// Mark it processed and link it to its order (the admin page shows
+		// an order's raw events) in the same statement.
+		err = tx.Model(&models.WebhookEvent{}).Where("id = ?", ev.ID).Updates(map[string]any{
+			"state": models.EventProcessed, "error": note, "processed_at": p.Now(),
+			"order_id": gorm.Expr("(SELECT id FROM orders WHERE connection_id = ? AND external_id = ?)", conn.ID, order.ExternalID),
+		}).Error
+		if err != nil {
+			return fmt.Errorf("mark webhook event %d processed: %w", ev.ID, err)
+		}
+		return nil
 	})
 }
 

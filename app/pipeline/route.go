@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -148,6 +150,7 @@ func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing
 // reserves inventory and queues delivery to the supplier.
 func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Order, plan routing.Plan, existing map[int64]*models.PurchaseOrder, result *RouteResult) error {
 	now := p.Now()
+	reserve := map[int64]int{} // catalog item -> units
 	for _, planned := range plan.POs {
 		po, ok := existing[planned.SupplierID]
 		if !ok {
@@ -181,14 +184,20 @@ func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Orde
 			if err := tx.Create(&line).Error; err != nil {
 				return fmt.Errorf("add line %d to purchase order %d: %w", l.OrderLineID, po.ID, err)
 			}
-			if err := models.ReserveInventory(tx, l.CatalogItemID, l.Quantity); err != nil {
-				return err
-			}
+			reserve[l.CatalogItemID] += l.Quantity
 			total += l.Cost * money.Amount(l.Quantity)
 		}
 		if err := tx.Model(&models.PurchaseOrder{}).Where("id = ?", po.ID).
 			Updates(map[string]any{"total_cost": total, "updated_at": now}).Error; err != nil {
 			return fmt.Errorf("total purchase order %d: %w", po.ID, err)
+		}
+	}
+	// Stock rows are the hottest rows of all: take their locks last, so they
+	// are held only until commit, and in id order, so two orders that share
+	// items never deadlock.
+	for _, id := range slices.Sorted(maps.Keys(reserve)) {
+		if err := models.ReserveInventory(tx, id, reserve[id]); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -63,13 +63,20 @@ type Config struct {
 	RescueAfter time.Duration
 	// Insecure test hooks can shrink the retry delay.
 	RetryPolicy river.ClientRetryPolicy
+	// Middleware wraps every job insert or run (metrics); optional.
+	Middleware []rivertype.Middleware
 }
 
-// DefaultConfig suits one app machine on either dialect.
+// DefaultConfig suits one app machine on either dialect, sized by `consign
+// bench pipeline` (docs/PERFORMANCE.md): the pipeline runs about 4.5 short
+// jobs per order, so 200 orders/s need ~900 jobs/s, under the cap of
+// MaxWorkers / FetchCooldown = 2400/s. More workers than that only wait for
+// the same database (each holds a pool connection while it runs, and the
+// pool in app/database has room for them and for webhook requests).
 func DefaultConfig(d database.Dialect) Config {
 	c := Config{
-		MaxWorkers:        50,
-		FetchCooldown:     20 * time.Millisecond,
+		MaxWorkers:        24,
+		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: 100 * time.Millisecond,
 		JobTimeout:        time.Minute,
 		RescueAfter:       2 * time.Minute,
@@ -89,6 +96,7 @@ func NewClient(db *database.DB, workers *river.Workers, cfg Config, log *slog.Lo
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		RetryPolicy:          cfg.RetryPolicy,
+		Middleware:           cfg.Middleware,
 	}
 	if workers != nil {
 		rc.Workers = workers

@@ -162,7 +162,8 @@ type gqlResponse struct {
 
 // queryCost is extensions.cost, present on every Admin API response.
 type queryCost struct {
-	RequestedQueryCost float64 `json:"requestedQueryCost"`
+	RequestedQueryCost float64  `json:"requestedQueryCost"`
+	ActualQueryCost    *float64 `json:"actualQueryCost"` // null when refused
 	ThrottleStatus     struct {
 		MaximumAvailable   float64 `json:"maximumAvailable"`
 		CurrentlyAvailable float64 `json:"currentlyAvailable"`
@@ -266,7 +267,11 @@ func (c *Client) attempt(ctx context.Context, op operation, payload []byte, out 
 	}
 	switch {
 	case status == http.StatusTooManyRequests:
-		return &transientError{reason: "HTTP 429", kind: "rate_limited", wait: retryAfter(header.Get("Retry-After"), c.now())}
+		wait := retryAfter(header.Get("Retry-After"), c.now())
+		// Retry-After binds every later request, not just this retry: a job
+		// retried by the queue must not call before it either.
+		c.budget.holdUntil(c.now().Add(wait))
+		return &transientError{reason: "HTTP 429", kind: "rate_limited", wait: wait}
 	case status >= 500:
 		return &transientError{reason: fmt.Sprintf("HTTP %d", status), kind: "server_error", maybeApplied: true}
 	case status != http.StatusOK:
@@ -279,7 +284,7 @@ func (c *Client) attempt(ctx context.Context, op operation, payload []byte, out 
 	}
 	if cost := r.Extensions.Cost; cost != nil {
 		observed = true
-		c.budget.observe(c.now(), op.name, cost)
+		c.budget.observe(c.now(), op.name, cost, taken)
 	}
 	if len(r.Errors) > 0 {
 		gerr := &GraphQLError{Op: op.name}

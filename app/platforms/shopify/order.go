@@ -195,6 +195,11 @@ func (li *lineItemPayload) canonical(currency string) (canonical.Line, error) {
 		if l.FulfillableQuantity, err = toInt("fulfillable_quantity", fq); err != nil {
 			return l, err
 		}
+		// Routing orders what is left to fulfil: more than was ordered
+		// would have a supplier ship more than the customer bought.
+		if l.FulfillableQuantity > l.Quantity {
+			return l, fmt.Errorf("fulfillable_quantity %d is more than quantity %d", l.FulfillableQuantity, l.Quantity)
+		}
 	}
 
 	price, err := rawText("price", li.Price)
@@ -206,6 +211,9 @@ func (li *lineItemPayload) canonical(currency string) (canonical.Line, error) {
 	}
 	if l.UnitPrice, err = money.Parse(price, currency); err != nil {
 		return l, fmt.Errorf("price: %w", err)
+	}
+	if l.UnitPrice < 0 {
+		return l, fmt.Errorf("price %s is negative", price)
 	}
 	return l, nil
 }

@@ -1,0 +1,18 @@
+package app
+
+import (
+	"time"
+
+	"github.com/consign/consign/app/admin"
+	"github.com/consign/consign/handlers"
+	"github.com/consign/consign/static"
+)
+
+// adminSection builds the embedded retailer admin (/app).
+func (a *App) adminSection(assets *static.Assets, now func() time.Time) handlers.Section {
+	return &handlers.Admin{
+		Service: &admin.Service{DB: a.DB, Accounts: a.Accounts, Router: a.Pipeline, Replayer: a.Ingester,
+			Inviter: a.Portal, Now: now},
+		Assets: assets, APIKey: a.Config.ShopifyAPIKey, Secret: []byte(a.Config.ShopifyAPISecret), Now: now,
+	}
+}

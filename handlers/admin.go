@@ -1,0 +1,461 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/consign/consign/app/admin"
+	"github.com/consign/consign/app/platforms/shopify"
+	"github.com/consign/consign/models"
+	"github.com/consign/consign/static"
+	adminview "github.com/consign/consign/views/admin"
+)
+
+// Admin serves the embedded retailer admin under /app, guarded by Shopify
+// session tokens.
+type Admin struct {
+	Service *admin.Service
+	Assets  *static.Assets
+	APIKey  string // SHOPIFY_API_KEY: the audience of session tokens
+	Secret  []byte // SHOPIFY_API_SECRET: signs session tokens
+	Now     func() time.Time
+	// MaxUpload bounds a catalog upload in bytes (default 64 MiB).
+	MaxUpload int64
+}
+
+// sessionLeeway forgives clock skew between Shopify and us.
+const sessionLeeway = 5 * time.Second
+
+const adminSessionKey = "admin_session"
+
+// Register mounts the admin. Every route, and every unknown path under
+// /app, passes the session check first.
+func (a *Admin) Register(e *echo.Echo) {
+	g := e.Group("/app", a.RequireSession)
+	g.GET("", a.dashboard)
+	g.GET("/", a.dashboard)
+	g.GET("/orders", a.orders)
+	g.GET("/orders/:id", a.order)
+	g.POST("/orders/:id/events/:event/replay", a.replay)
+	g.GET("/attention", a.attention)
+	g.POST("/attention/map", a.mapLine)
+	g.GET("/suppliers", a.suppliers)
+	g.POST("/suppliers", a.addSupplier)
+	g.GET("/suppliers/:id", a.supplier)
+	g.POST("/suppliers/:id/terms", a.updateTerms)
+	g.POST("/suppliers/:id/invite", a.invite)
+	g.POST("/suppliers/:id/catalog", a.uploadCatalog)
+	g.GET("/settings", a.settings)
+	g.POST("/settings", a.updateSettings)
+}
+
+// RequireSession verifies the session token (the id_token query parameter
+// on the first load, `Authorization: Bearer` after) and that its shop is
+// connected. Any failure is 401 with the header that tells App Bridge to
+// fetch a fresh token and retry. Every response may be framed only by the
+// shop's admin.
+func (a *Admin) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", adminFrameAncestors(c.QueryParam("shop")))
+		token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			token = c.QueryParam("id_token")
+		}
+		claims, err := shopify.VerifySessionToken(strings.TrimSpace(token), a.APIKey, a.Secret, a.Now(), sessionLeeway)
+		if err != nil {
+			return unauthorizedSession(c, err)
+		}
+		sess, err := a.Service.SessionFor(c.Request().Context(), models.PlatformShopify, claims.Shop())
+		if errors.Is(err, models.ErrNotFound) {
+			return unauthorizedSession(c, err)
+		}
+		if err != nil {
+			return err
+		}
+		h.Set("Content-Security-Policy", adminFrameAncestors(sess.Shop))
+		c.Set(adminSessionKey, sess)
+		return next(c)
+	}
+}
+
+func unauthorizedSession(c echo.Context, cause error) error {
+	c.Response().Header().Set("X-Shopify-Retry-Invalid-Session-Request", "1")
+	// The cause is kept as text for the log only: wrapped, a not-found
+	// cause would turn the 401 into a 404.
+	return echo.NewHTTPError(http.StatusUnauthorized, "Your session is missing, expired or invalid: open the app from your Shopify admin again.").
+		SetInternal(errors.New(cause.Error()))
+}
+
+// adminFrameAncestors lets Shopify's admin, and the shop's own admin when the
+// shop is a valid domain, frame the page.
+func adminFrameAncestors(shop string) string {
+	if shop != "" && shopify.ValidateShop(shop) == nil {
+		return "frame-ancestors https://" + strings.ToLower(shop) + " https://admin.shopify.com"
+	}
+	return "frame-ancestors https://admin.shopify.com"
+}
+
+func adminSession(c echo.Context) admin.Session { return c.Get(adminSessionKey).(admin.Session) }
+
+// adminRetailer is the signed-in retailer's account id. A supplier-only store
+// has no retailer pages.
+func adminRetailer(c echo.Context) (int64, error) {
+	s := adminSession(c)
+	if !s.Account.IsRetailer {
+		return 0, echo.NewHTTPError(http.StatusNotFound, "this store is not a retailer on Consign")
+	}
+	return s.Account.ID, nil
+}
+
+// layout is the shell of a page in one section.
+func (a *Admin) layout(c echo.Context, nav, title string) adminview.Layout {
+	return adminview.Layout{
+		Title: title, Nav: nav, Shop: adminSession(c).Shop, APIKey: a.APIKey,
+		CSS: a.Assets.URL("app.css"), HTMX: a.Assets.URL("htmx.min.js"), JS: a.Assets.URL("admin.js"),
+	}
+}
+
+// adminPushURL tells a boosted htmx form which URL the page it got belongs to,
+// so the address bar shows the page, not the action.
+func adminPushURL(c echo.Context, url string) {
+	c.Response().Header().Set("HX-Push-Url", url)
+}
+
+// adminPathID parses a path parameter; a malformed id is as absent as a foreign one.
+func adminPathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%s %q: %w", name, c.Param(name), models.ErrNotFound)
+	}
+	return id, nil
+}
+
+// adminFormInt parses a whole-number form field.
+func adminFormInt(c echo.Context, name, label string) (int, error) {
+	v := strings.TrimSpace(c.FormValue(name))
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, &models.ValidationError{Message: fmt.Sprintf("%s must be a whole number", label)}
+	}
+	return n, nil
+}
+
+// adminFormID parses an id form field; a malformed one is not found.
+func adminFormID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(c.FormValue(name)), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%s %q: %w", name, c.FormValue(name), models.ErrNotFound)
+	}
+	return id, nil
+}
+
+// adminRefusal returns the message of a validation error, or false.
+func adminRefusal(err error) (string, bool) {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Message, true
+	}
+	return "", false
+}
+
+func (a *Admin) dashboard(c echo.Context) error {
+	if _, err := adminRetailer(c); err != nil {
+		return err
+	}
+	d, err := a.Service.Dashboard(c.Request().Context(), adminSession(c).Account)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, adminview.Dashboard(a.layout(c, "dashboard", "Dashboard"), d))
+}
+
+func (a *Admin) orders(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	p, err := a.Service.Orders(c.Request().Context(), rid, admin.OrderQuery{
+		Search: c.QueryParam("q"), State: c.QueryParam("state"), Page: page,
+	})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, adminview.Orders(a.layout(c, "orders", "Orders"), p))
+}
+
+func (a *Admin) order(c echo.Context) error {
+	return a.renderOrder(c, http.StatusOK, "")
+}
+
+// renderOrder shows the order of the :id parameter, with a notice.
+func (a *Admin) renderOrder(c echo.Context, status int, flash string) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	id, err := adminPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return a.showOrder(c, status, rid, id, flash)
+}
+
+func (a *Admin) showOrder(c echo.Context, status int, rid, orderID int64, flash string) error {
+	d, err := a.Service.Order(c.Request().Context(), rid, orderID)
+	if err != nil {
+		return err
+	}
+	l := a.layout(c, "orders", "Order "+d.Order.Name)
+	l.Flash = flash
+	adminPushURL(c, fmt.Sprintf("/app/orders/%d", orderID))
+	return render(c, status, adminview.Order(l, d))
+}
+
+func (a *Admin) replay(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	orderID, err := adminPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	eventID, err := adminPathID(c, "event")
+	if err != nil {
+		return err
+	}
+	if err := a.Service.Replay(c.Request().Context(), rid, orderID, eventID); err != nil {
+		return err
+	}
+	return a.showOrder(c, http.StatusOK, rid, orderID, fmt.Sprintf("Webhook event %d is queued to be processed again.", eventID))
+}
+
+func (a *Admin) attention(c echo.Context) error {
+	return a.renderAttention(c, http.StatusOK, "")
+}
+
+func (a *Admin) renderAttention(c echo.Context, status int, refused string) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	orders, total, err := a.Service.Attention(c.Request().Context(), rid)
+	if err != nil {
+		return err
+	}
+	l := a.layout(c, "attention", "Needs attention")
+	l.Error = refused
+	adminPushURL(c, "/app/attention")
+	return render(c, status, adminview.Attention(l, orders, total))
+}
+
+func (a *Admin) mapLine(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	lineID, err := adminFormID(c, "line_id")
+	if err != nil {
+		return err
+	}
+	itemID, err := adminFormID(c, "item_id")
+	if err != nil {
+		return err
+	}
+	res, err := a.Service.MapLine(c.Request().Context(), rid, lineID, itemID)
+	if msg, ok := adminRefusal(err); ok {
+		return a.renderAttention(c, http.StatusUnprocessableEntity, msg)
+	}
+	if err != nil {
+		return err
+	}
+	return a.showOrder(c, http.StatusOK, rid, res.OrderID, mapNotice(res))
+}
+
+// mapNotice says what mapping a line and routing again did.
+func mapNotice(res admin.MapResult) string {
+	msg := fmt.Sprintf("Mapped to %s of %s.", res.SKU, res.Supplier)
+	switch {
+	case res.Route.Why != "":
+		msg += " The order was not routed: " + res.Route.Why + "."
+	case len(res.Route.Created) > 0:
+		msg += " Created " + strings.Join(res.Route.Created, ", ") + "."
+	case len(res.Route.Extended) > 0:
+		msg += " Added to " + strings.Join(res.Route.Extended, ", ") + "."
+	}
+	if n := len(res.Route.Unmatched); n > 0 {
+		msg += fmt.Sprintf(" %d line(s) still need attention.", n)
+	}
+	return msg
+}
+
+func (a *Admin) suppliers(c echo.Context) error {
+	return a.renderSuppliers(c, http.StatusOK, adminview.SupplierForm{Priority: "100"}, "", "")
+}
+
+func (a *Admin) renderSuppliers(c echo.Context, status int, form adminview.SupplierForm, newKey, refused string) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	rows, err := a.Service.Suppliers(c.Request().Context(), rid)
+	if err != nil {
+		return err
+	}
+	l := a.layout(c, "suppliers", "Suppliers")
+	l.Error = refused
+	if newKey != "" {
+		l.Flash = "Supplier added."
+	}
+	adminPushURL(c, "/app/suppliers")
+	return render(c, status, adminview.Suppliers(l, rows, form, newKey))
+}
+
+func (a *Admin) addSupplier(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	form := adminview.SupplierForm{Name: c.FormValue("name"), Email: strings.TrimSpace(c.FormValue("email")),
+		Strategy: c.FormValue("strategy"), Priority: c.FormValue("priority")}
+	priority, err := adminFormInt(c, "priority", "Priority")
+	if err == nil {
+		_, key, addErr := a.Service.AddSupplier(c.Request().Context(), rid, accountsSupplierInput(form, priority))
+		if addErr == nil {
+			return a.renderSuppliers(c, http.StatusCreated, adminview.SupplierForm{Priority: "100"}, key, "")
+		}
+		err = addErr
+	}
+	if msg, ok := adminRefusal(err); ok {
+		return a.renderSuppliers(c, http.StatusUnprocessableEntity, form, "", msg)
+	}
+	return err
+}
+
+func (a *Admin) supplier(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	id, err := adminPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	cat, err := a.Service.Catalog(c.Request().Context(), rid, id, c.QueryParam("q"), page)
+	if err != nil {
+		return err
+	}
+	// A search swaps in only the table.
+	if c.Request().Header.Get("HX-Target") == "catalog" {
+		return render(c, http.StatusOK, adminview.CatalogTable(id, cat))
+	}
+	return a.showSupplier(c, http.StatusOK, rid, id, adminview.SupplierPage{Catalog: cat}, "", "")
+}
+
+// showSupplier renders a supplier's page; p carries what the action made.
+func (a *Admin) showSupplier(c echo.Context, status int, rid, id int64, p adminview.SupplierPage, flash, refused string) error {
+	ctx := c.Request().Context()
+	sup, err := a.Service.Supplier(ctx, rid, id)
+	if err != nil {
+		return err
+	}
+	p.Supplier = sup
+	if p.Catalog.Page == 0 {
+		if p.Catalog, err = a.Service.Catalog(ctx, rid, id, "", 1); err != nil {
+			return err
+		}
+	}
+	l := a.layout(c, "suppliers", sup.Name)
+	l.Flash, l.Error = flash, refused
+	adminPushURL(c, fmt.Sprintf("/app/suppliers/%d", id))
+	return render(c, status, adminview.Supplier(l, p))
+}
+
+func (a *Admin) updateTerms(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	id, err := adminPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	priority, err := adminFormInt(c, "priority", "Priority")
+	if err == nil {
+		err = a.Service.UpdateTerms(c.Request().Context(), rid, id, admin.Terms{
+			Strategy: c.FormValue("strategy"), Priority: priority, Channel: c.FormValue("channel"),
+			Active: c.FormValue("active") != "",
+		})
+	}
+	if msg, ok := adminRefusal(err); ok {
+		return a.showSupplier(c, http.StatusUnprocessableEntity, rid, id, adminview.SupplierPage{}, "", msg)
+	}
+	if err != nil {
+		return err
+	}
+	return a.showSupplier(c, http.StatusOK, rid, id, adminview.SupplierPage{}, "Terms saved.", "")
+}
+
+func (a *Admin) invite(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	id, err := adminPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	link, err := a.Service.Invite(withPortalBase(c), rid, id)
+	if msg, ok := adminRefusal(err); ok {
+		return a.showSupplier(c, http.StatusUnprocessableEntity, rid, id, adminview.SupplierPage{}, "", msg)
+	}
+	if err != nil {
+		return err
+	}
+	return a.showSupplier(c, http.StatusOK, rid, id, adminview.SupplierPage{InviteLink: link},
+		"Invite link created: send it to the supplier.", "")
+}
+
+func (a *Admin) settings(c echo.Context) error {
+	if _, err := adminRetailer(c); err != nil {
+		return err
+	}
+	s := a.Service.Settings(adminSession(c).Account)
+	return render(c, http.StatusOK, adminview.Settings(a.layout(c, "settings", "Settings"), s))
+}
+
+func (a *Admin) updateSettings(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	in := accountsSettings(c.FormValue("trigger"))
+	in.LateAcceptHours, err = adminFormInt(c, "late_accept_hours", "Hours to accept")
+	if err == nil {
+		in.LateShipDays, err = adminFormInt(c, "late_ship_days", "Days to ship")
+	}
+	var saved = in
+	if err == nil {
+		saved, err = a.Service.UpdateSettings(c.Request().Context(), rid, in)
+	}
+	l := a.layout(c, "settings", "Settings")
+	adminPushURL(c, "/app/settings")
+	if msg, ok := adminRefusal(err); ok {
+		l.Error = msg
+		return render(c, http.StatusUnprocessableEntity, adminview.Settings(l, in))
+	}
+	if err != nil {
+		return err
+	}
+	l.Flash = "Settings saved."
+	return render(c, http.StatusOK, adminview.Settings(l, saved))
+}

@@ -1,0 +1,85 @@
+// Package admin renders the embedded retailer admin: the pages Shopify shows
+// inside its admin. Every page sits in Layout, which loads App Bridge (the
+// one outside script) and our own htmx and admin.js.
+package admin
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/consign/consign/app/money"
+)
+
+// Layout is what every admin page's shell needs.
+type Layout struct {
+	Title  string
+	CSS    string // hashed URL of app.css
+	HTMX   string // hashed URL of htmx.min.js
+	JS     string // hashed URL of admin.js
+	APIKey string // the app's client id, for App Bridge
+	Shop   string
+	Nav    string // the section to mark: dashboard, orders, attention, suppliers, settings
+	Flash  string // a notice after an action
+	Error  string // a refusal after an action
+}
+
+// Sections of the admin, in nav order.
+var sections = []struct{ Key, Label, URL string }{
+	{"dashboard", "Dashboard", "/app"},
+	{"orders", "Orders", "/app/orders"},
+	{"attention", "Needs attention", "/app/attention"},
+	{"suppliers", "Suppliers", "/app/suppliers"},
+	{"settings", "Settings", "/app/settings"},
+}
+
+// htmxConfig keeps pages out of localStorage (they hold customer data),
+// injects no inline styles, evaluates no strings, and swaps error pages and
+// 422 forms in place of silently doing nothing.
+const htmxConfig = `{"historyCacheSize":0,"refreshOnHistoryMiss":false,"includeIndicatorStyles":false,"allowEval":false,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}`
+
+func current(on bool) string {
+	if on {
+		return "page"
+	}
+	return "false"
+}
+
+func orderURL(id int64) templ.SafeURL { return templ.SafeURL(fmt.Sprintf("/app/orders/%d", id)) }
+
+func supplierURL(id int64) templ.SafeURL {
+	return templ.SafeURL(fmt.Sprintf("/app/suppliers/%d", id))
+}
+
+func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
+
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+func price(a money.Amount, currency string) string { return a.Format(currency) }
+
+// pageURL is a list's URL with its query and another page number.
+func pageURL(path string, q url.Values, page int) templ.SafeURL {
+	v := url.Values{}
+	for k, vs := range q {
+		if vs[0] != "" {
+			v.Set(k, vs[0])
+		}
+	}
+	v.Set("page", strconv.Itoa(page))
+	return templ.SafeURL(path + "?" + v.Encode())
+}
+
+// stateLabel turns a state value into words.
+func stateLabel(s string) string {
+	out := []rune(s)
+	for i, r := range out {
+		if r == '_' {
+			out[i] = ' '
+		}
+	}
+	return string(out)
+}
