@@ -54,6 +54,11 @@ type APIKey struct {
 	RevokedAt  *time.Time
 }
 
+// Partnership channels: how a supplier receives its POs.
+const (
+	ChannelPortal = "portal" // the supplier portal and API
+)
+
 // Partnership is a retailer and a supplier who trade, with the terms that
 // decide routing.
 type Partnership struct {

@@ -122,7 +122,7 @@ func (s *Service) AddSupplier(ctx context.Context, retailerID int64, in Supplier
 			return fmt.Errorf("create supplier account: %w", err)
 		}
 		p := models.Partnership{RetailerID: retailerID, SupplierID: sup.ID, Strategy: string(strategy),
-			Priority: in.Priority, Channel: "portal", Active: true, CreatedAt: now, UpdatedAt: now}
+			Priority: in.Priority, Channel: models.ChannelPortal, Active: true, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&p).Error; err != nil {
 			return fmt.Errorf("create partnership: %w", err)
 		}

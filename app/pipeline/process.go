@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/consign/consign/app/canonical"
-	"github.com/consign/consign/app/queue"
 	"github.com/consign/consign/models"
 )
 
@@ -127,8 +125,14 @@ func (p *Pipeline) storeOrder(ctx context.Context, tx *gorm.DB, conn models.Conn
 		}
 		return "", p.cancelOrder(ctx, tx, stored.ID, "order cancelled in the store")
 	}
-	if _, err := p.Queue.InsertTx(ctx, tx.Statement.ConnPool.(*sql.Tx), queue.RouteOrder{OrderID: stored.ID}, nil); err != nil {
-		return "", fmt.Errorf("enqueue routing of order %d: %w", stored.ID, err)
+	// Route in this same transaction: the order's row is locked already,
+	// and one job per delivery is all the queue has to carry.
+	var current models.Order
+	if err := tx.Take(&current, stored.ID).Error; err != nil {
+		return "", fmt.Errorf("reload order %d: %w", stored.ID, err)
+	}
+	if _, err := p.route(ctx, tx, current); err != nil {
+		return "", fmt.Errorf("route order %d: %w", stored.ID, err)
 	}
 	return "", nil
 }

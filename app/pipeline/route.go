@@ -40,48 +40,63 @@ func (p *Pipeline) RouteOrder(ctx context.Context, orderID int64) (RouteResult, 
 			}
 			return fmt.Errorf("load order %d: %w", orderID, err)
 		}
-		if order.State == models.OrderCancelled {
-			result.Why = "the order is cancelled"
-			return nil
-		}
-		var retailer models.Account
-		if err := tx.Take(&retailer, order.RetailerID).Error; err != nil {
-			return fmt.Errorf("load retailer %d: %w", order.RetailerID, err)
-		}
-		trigger, _ := routing.ParseTrigger(retailer.RoutingTrigger)
-		paid := (&canonical.Order{FinancialStatus: order.FinancialStatus}).Paid()
-		// Money given back is as final as a cancellation, even under trigger "any".
-		void := order.FinancialStatus == canonical.FinancialRefunded || order.FinancialStatus == canonical.FinancialVoided
-		if ok, why := routing.Eligible(trigger, paid, order.CancelledAt != nil || void); !ok {
-			result.Why = why
-			return nil
-		}
-		in, existing, err := p.routingInput(tx, order, trigger, paid)
-		if err != nil {
-			return err
-		}
-		plan := routing.Route(in)
-		if err := p.applyPlan(ctx, tx, order, plan, existing, &result); err != nil {
-			return err
-		}
-		result.Unmatched = plan.Unmatched
-		return p.settleOrderState(tx, order, plan)
+		var err error
+		result, err = p.route(ctx, tx, order)
+		return err
 	})
 	return result, err
+}
+
+// route routes an order whose row lock tx already holds.
+func (p *Pipeline) route(ctx context.Context, tx *gorm.DB, order models.Order) (RouteResult, error) {
+	var result RouteResult
+	if order.State == models.OrderCancelled {
+		result.Why = "the order is cancelled"
+		return result, nil
+	}
+	var retailer models.Account
+	if err := tx.Select("id", "routing_trigger").Take(&retailer, order.RetailerID).Error; err != nil {
+		return result, fmt.Errorf("load retailer %d: %w", order.RetailerID, err)
+	}
+	trigger, _ := routing.ParseTrigger(retailer.RoutingTrigger)
+	paid := (&canonical.Order{FinancialStatus: order.FinancialStatus}).Paid()
+	// Money given back is as final as a cancellation, even under trigger "any".
+	void := order.FinancialStatus == canonical.FinancialRefunded || order.FinancialStatus == canonical.FinancialVoided
+	if ok, why := routing.Eligible(trigger, paid, order.CancelledAt != nil || void); !ok {
+		result.Why = why
+		return result, nil
+	}
+	in, rc, err := p.routingInput(tx, order, trigger, paid)
+	if err != nil {
+		return result, err
+	}
+	plan := routing.Route(in)
+	if err := p.applyPlan(ctx, tx, order, plan, rc, &result); err != nil {
+		return result, err
+	}
+	result.Unmatched = plan.Unmatched
+	return result, p.settleOrderState(tx, order, plan)
+}
+
+// routeContext is what applying a plan needs beyond the plan.
+type routeContext struct {
+	existing map[int64]*models.PurchaseOrder // live PO of this order, by supplier
+	channels map[int64]string                // partnership channel, by supplier
 }
 
 // routingInput loads the order's lines, its live POs and every candidate
 // catalog item with a bounded number of indexed queries, whatever the
 // catalog size.
-func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing.Trigger, paid bool) (routing.Input, map[int64]*models.PurchaseOrder, error) {
+func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing.Trigger, paid bool) (routing.Input, routeContext, error) {
+	rc := routeContext{channels: map[int64]string{}}
 	in := routing.Input{Trigger: trigger, Paid: paid, Routed: map[int64]bool{}, Blocked: map[int64]string{}}
 	var lines []models.OrderLine
 	if err := tx.Where("order_id = ?", order.ID).Order("id").Find(&lines).Error; err != nil {
-		return in, nil, fmt.Errorf("load lines of order %d: %w", order.ID, err)
+		return in, rc, fmt.Errorf("load lines of order %d: %w", order.ID, err)
 	}
 	var pos []models.PurchaseOrder
 	if err := tx.Preload("Lines").Where("order_id = ?", order.ID).Find(&pos).Error; err != nil {
-		return in, nil, fmt.Errorf("load purchase orders of order %d: %w", order.ID, err)
+		return in, rc, fmt.Errorf("load purchase orders of order %d: %w", order.ID, err)
 	}
 	existing := make(map[int64]*models.PurchaseOrder, len(pos))
 	for i := range pos {
@@ -116,7 +131,10 @@ func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing
 	}
 	cands, err := models.FindCandidates(tx, order.RetailerID, variants, skus, gtins)
 	if err != nil {
-		return in, nil, err
+		return in, rc, err
+	}
+	for _, c := range cands {
+		rc.channels[c.Item.SupplierID] = c.Partnership.Channel
 	}
 	for _, l := range lines {
 		for _, c := range cands {
@@ -143,54 +161,84 @@ func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing
 			})
 		}
 	}
-	return in, existing, nil
+	rc.existing = existing
+	return in, rc, nil
 }
 
-// applyPlan creates each planned PO (or adds lines to its pending one),
-// reserves inventory and queues delivery to the supplier.
-func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Order, plan routing.Plan, existing map[int64]*models.PurchaseOrder, result *RouteResult) error {
+// applyPlan creates each planned PO (or adds lines to its pending one) with
+// a few multi-row statements, reserves inventory, and delivers the new POs:
+// a portal supplier sees a PO as soon as it exists, so it is sent at once;
+// other channels get a delivery job.
+func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Order, plan routing.Plan, rc routeContext, result *RouteResult) error {
+	if len(plan.POs) == 0 {
+		return nil
+	}
 	now := p.Now()
-	reserve := map[int64]int{} // catalog item -> units
+	var fresh []models.PurchaseOrder
 	for _, planned := range plan.POs {
-		po, ok := existing[planned.SupplierID]
-		if !ok {
-			po = &models.PurchaseOrder{
-				Number:  fmt.Sprintf("PO-%d-%d", order.ID, planned.SupplierID),
-				OrderID: order.ID, RetailerID: order.RetailerID, SupplierID: planned.SupplierID,
-				State: models.POPending, Currency: planned.Lines[0].Currency, ShipTo: order.ShipTo,
-				CreatedAt: now, UpdatedAt: now,
-			}
-			if err := tx.Create(po).Error; err != nil {
-				return fmt.Errorf("create purchase order for order %d supplier %d: %w", order.ID, planned.SupplierID, err)
-			}
-			ev := models.POEvent{PurchaseOrderID: po.ID, ToState: models.POPending, Reason: "routed from order " + order.Name, Actor: "consign", CreatedAt: now}
-			if err := tx.Create(&ev).Error; err != nil {
-				return fmt.Errorf("record purchase order %d history: %w", po.ID, err)
+		if po, ok := rc.existing[planned.SupplierID]; ok {
+			result.Extended = append(result.Extended, po.Number)
+			continue
+		}
+		state := models.POPending
+		if rc.channels[planned.SupplierID] == models.ChannelPortal {
+			state = models.POSent
+		}
+		fresh = append(fresh, models.PurchaseOrder{
+			Number:  fmt.Sprintf("PO-%d-%d", order.ID, planned.SupplierID),
+			OrderID: order.ID, RetailerID: order.RetailerID, SupplierID: planned.SupplierID,
+			State: state, Currency: planned.Lines[0].Currency, ShipTo: order.ShipTo,
+			TotalCost: lineTotal(planned.Lines), CreatedAt: now, UpdatedAt: now,
+		})
+	}
+	byID := map[int64]*models.PurchaseOrder{}
+	if len(fresh) > 0 {
+		if err := tx.Create(&fresh).Error; err != nil {
+			return fmt.Errorf("create purchase orders for order %d: %w", order.ID, err)
+		}
+		var events []models.POEvent
+		for i := range fresh {
+			po := &fresh[i]
+			byID[po.SupplierID] = po
+			result.Created = append(result.Created, po.Number)
+			events = append(events, models.POEvent{PurchaseOrderID: po.ID, ToState: models.POPending,
+				Reason: "routed from order " + order.Name, Actor: "consign", CreatedAt: now})
+			if po.State == models.POSent {
+				events = append(events, models.POEvent{PurchaseOrderID: po.ID, FromState: models.POPending, ToState: models.POSent,
+					Reason: "available in the supplier portal and API", Actor: "consign", CreatedAt: now})
+				continue
 			}
 			if _, err := p.Queue.InsertTx(ctx, tx.Statement.ConnPool.(*sql.Tx), queue.DeliverPO{PurchaseOrderID: po.ID}, nil); err != nil {
 				return fmt.Errorf("enqueue delivery of purchase order %d: %w", po.ID, err)
 			}
-			result.Created = append(result.Created, po.Number)
-		} else {
-			result.Extended = append(result.Extended, po.Number)
 		}
-		total := po.TotalCost
+		if err := tx.Create(&events).Error; err != nil {
+			return fmt.Errorf("record history of order %d's purchase orders: %w", order.ID, err)
+		}
+	}
+	var lines []models.POLine
+	reserve := map[int64]int{} // catalog item -> units
+	for _, planned := range plan.POs {
+		po, ok := byID[planned.SupplierID]
+		if !ok {
+			po = rc.existing[planned.SupplierID]
+			err := tx.Model(&models.PurchaseOrder{}).Where("id = ?", po.ID).
+				Updates(map[string]any{"total_cost": po.TotalCost + lineTotal(planned.Lines), "updated_at": now}).Error
+			if err != nil {
+				return fmt.Errorf("total purchase order %d: %w", po.ID, err)
+			}
+		}
 		for _, l := range planned.Lines {
 			item := l.CatalogItemID
-			line := models.POLine{
+			lines = append(lines, models.POLine{
 				PurchaseOrderID: po.ID, OrderLineID: l.OrderLineID, CatalogItemID: &item,
 				SKU: l.SKU, Title: l.Title, Quantity: l.Quantity, Cost: l.Cost, State: models.LineOpen,
-			}
-			if err := tx.Create(&line).Error; err != nil {
-				return fmt.Errorf("add line %d to purchase order %d: %w", l.OrderLineID, po.ID, err)
-			}
+			})
 			reserve[l.CatalogItemID] += l.Quantity
-			total += l.Cost * money.Amount(l.Quantity)
 		}
-		if err := tx.Model(&models.PurchaseOrder{}).Where("id = ?", po.ID).
-			Updates(map[string]any{"total_cost": total, "updated_at": now}).Error; err != nil {
-			return fmt.Errorf("total purchase order %d: %w", po.ID, err)
-		}
+	}
+	if err := tx.Create(&lines).Error; err != nil {
+		return fmt.Errorf("add lines to order %d's purchase orders: %w", order.ID, err)
 	}
 	// Stock rows are the hottest rows of all: take their locks last, so they
 	// are held only until commit, and in id order, so two orders that share
@@ -201,6 +249,14 @@ func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Orde
 		}
 	}
 	return nil
+}
+
+func lineTotal(lines []routing.POLine) money.Amount {
+	var total money.Amount
+	for _, l := range lines {
+		total += l.Cost * money.Amount(l.Quantity)
+	}
+	return total
 }
 
 // settleOrderState records whether the order still needs a person.
