@@ -27,6 +27,9 @@ type Admin struct {
 	Now     func() time.Time
 	// MaxUpload bounds a catalog upload in bytes (default 64 MiB).
 	MaxUpload int64
+	// SupplierPages, when set, shows suppliers with their own store the
+	// portal's inbox and PO pages under /app.
+	SupplierPages *Portal
 }
 
 // sessionLeeway forgives clock skew between Shopify and us.
@@ -53,6 +56,7 @@ func (a *Admin) Register(e *echo.Echo) {
 	g.POST("/suppliers/:id/catalog", a.uploadCatalog)
 	g.GET("/settings", a.settings)
 	g.POST("/settings", a.updateSettings)
+	a.registerSupplierPages(g)
 }
 
 // RequireSession verifies the session token (the id_token query parameter
@@ -116,8 +120,10 @@ func adminRetailer(c echo.Context) (int64, error) {
 
 // layout is the shell of a page in one section.
 func (a *Admin) layout(c echo.Context, nav, title string) adminview.Layout {
+	acct := adminSession(c).Account
 	return adminview.Layout{
 		Title: title, Nav: nav, Shop: adminSession(c).Shop, APIKey: a.APIKey,
+		Retailer: acct.IsRetailer, Supplier: acct.IsSupplier && a.SupplierPages != nil,
 		CSS: a.Assets.URL("app.css"), HTMX: a.Assets.URL("htmx.min.js"), JS: a.Assets.URL("admin.js"),
 	}
 }
@@ -166,6 +172,10 @@ func adminRefusal(err error) (string, bool) {
 }
 
 func (a *Admin) dashboard(c echo.Context) error {
+	// A supplier's own store opens on its purchase orders.
+	if acct := adminSession(c).Account; !acct.IsRetailer && acct.IsSupplier && a.SupplierPages != nil {
+		return a.supplierInbox(c)
+	}
 	if _, err := adminRetailer(c); err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package models
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 
 	"gorm.io/gorm"
 )
@@ -15,34 +13,6 @@ func ReserveInventory(tx *gorm.DB, catalogItemID int64, quantity int) error {
 		WHERE id = ? AND inventory IS NOT NULL`, quantity, quantity, catalogItemID).Error
 	if err != nil {
 		return fmt.Errorf("reserve inventory of catalog item %d: %w", catalogItemID, err)
-	}
-	return nil
-}
-
-// ReserveInventories takes units out of the stock of several catalog items
-// (item id -> units) in one statement, never below zero. Items whose stock
-// is not tracked (NULL) are left alone.
-func ReserveInventories(tx *gorm.DB, units map[int64]int) error {
-	if len(units) == 0 {
-		return nil
-	}
-	ids := make([]int64, 0, len(units))
-	for id := range units {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids) // one lock order for every caller
-	var set strings.Builder
-	args := make([]any, 0, 3*len(ids)+1)
-	set.WriteString("CASE id")
-	for _, id := range ids {
-		set.WriteString(" WHEN ? THEN CASE WHEN inventory > ? THEN inventory - ? ELSE 0 END")
-		args = append(args, id, units[id], units[id])
-	}
-	set.WriteString(" END")
-	args = append(args, ids)
-	err := tx.Exec("UPDATE catalog_items SET inventory = "+set.String()+" WHERE id IN ? AND inventory IS NOT NULL", args...).Error
-	if err != nil {
-		return fmt.Errorf("reserve inventory of %d catalog items: %w", len(ids), err)
 	}
 	return nil
 }

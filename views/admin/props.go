@@ -22,18 +22,36 @@ type Layout struct {
 	JS     string // hashed URL of admin.js
 	APIKey string // the app's client id, for App Bridge
 	Shop   string
-	Nav    string // the section to mark: dashboard, orders, attention, suppliers, settings
-	Flash  string // a notice after an action
-	Error  string // a refusal after an action
+	Nav    string // the section to mark: dashboard, orders, attention, suppliers, settings, purchase-orders
+	// Retailer and Supplier say which sections the account has.
+	Retailer, Supplier bool
+	Flash              string // a notice after an action
+	Error              string // a refusal after an action
 }
 
-// Sections of the admin, in nav order.
-var sections = []struct{ Key, Label, URL string }{
-	{"dashboard", "Dashboard", "/app"},
-	{"orders", "Orders", "/app/orders"},
-	{"attention", "Needs attention", "/app/attention"},
-	{"suppliers", "Suppliers", "/app/suppliers"},
-	{"settings", "Settings", "/app/settings"},
+type section struct{ Key, Label, URL string }
+
+var (
+	retailerSections = []section{
+		{"dashboard", "Dashboard", "/app"},
+		{"orders", "Orders", "/app/orders"},
+		{"attention", "Needs attention", "/app/attention"},
+		{"suppliers", "Suppliers", "/app/suppliers"},
+		{"settings", "Settings", "/app/settings"},
+	}
+	supplierSections = []section{{"purchase-orders", "Purchase orders", "/app/purchase-orders"}}
+)
+
+// sections are the nav links of the account's roles.
+func (l Layout) sections() []section {
+	var out []section
+	if l.Retailer {
+		out = append(out, retailerSections...)
+	}
+	if l.Supplier {
+		out = append(out, supplierSections...)
+	}
+	return out
 }
 
 // htmxConfig keeps pages out of localStorage (they hold customer data),
