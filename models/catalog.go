@@ -2,17 +2,49 @@ package models
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 )
 
-// ReserveInventory takes a PO line's units out of its catalog item's stock,
-// never below zero. Items whose stock is not tracked (NULL) are left alone.
-func ReserveInventory(tx *gorm.DB, catalogItemID int64, quantity int) error {
-	err := tx.Exec(`UPDATE catalog_items SET inventory = CASE WHEN inventory > ? THEN inventory - ? ELSE 0 END
-		WHERE id = ? AND inventory IS NOT NULL`, quantity, quantity, catalogItemID).Error
-	if err != nil {
-		return fmt.Errorf("reserve inventory of catalog item %d: %w", catalogItemID, err)
+// ReserveInventory takes units (by catalog item id) out of stock, never
+// below zero, in two statements at most. Items whose stock is not tracked (NULL) are
+// left alone. Two orders that share items must lock their rows in the same
+// order or they deadlock (a plain UPDATE ... WHERE id IN (...) locks in scan
+// order, and did): on Postgres a sorted SELECT ... FOR UPDATE locks them
+// first; SQLite has one writer and cannot deadlock.
+func ReserveInventory(tx *gorm.DB, units map[int64]int) error {
+	if len(units) == 0 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(units))
+	var values strings.Builder
+	args := make([]any, 0, 2*len(ids)+1)
+	for i, id := range ids {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		values.WriteString("(CAST(? AS BIGINT), CAST(? AS INTEGER))")
+		args = append(args, id, units[id])
+	}
+	if tx.Dialector.Name() == "postgres" {
+		// Lock first, in id order, with a statement that runs to completion
+		// (locks taken inside the UPDATE's own plan follow join order). NO
+		// KEY UPDATE, as the UPDATE itself takes: FOR UPDATE would also
+		// conflict with the KEY SHARE locks that inserting po_lines (a
+		// foreign key to these rows) takes, and deadlock against them.
+		var locked []int64
+		if err := tx.Raw(`SELECT id FROM catalog_items WHERE id IN ? ORDER BY id FOR NO KEY UPDATE`, ids).Scan(&locked).Error; err != nil {
+			return fmt.Errorf("lock catalog items %v: %w", ids, err)
+		}
+	}
+	sql := `WITH wanted (id, units) AS (VALUES ` + values.String() + `)
+		UPDATE catalog_items SET inventory = CASE WHEN inventory > w.units THEN inventory - w.units ELSE 0 END
+		FROM wanted w WHERE catalog_items.id = w.id AND catalog_items.inventory IS NOT NULL`
+	if err := tx.Exec(sql, args...).Error; err != nil {
+		return fmt.Errorf("reserve inventory of catalog items %v: %w", ids, err)
 	}
 	return nil
 }
@@ -43,7 +75,7 @@ type Candidate struct {
 
 // FindCandidates returns the active catalog items of the retailer's active
 // partners that match any of the variants (through mappings), SKUs or
-// GTINs: four indexed queries, whatever the size of the catalogs.
+// GTINs: three indexed queries, whatever the size of the catalogs.
 func FindCandidates(tx *gorm.DB, retailerID int64, variants, skus, gtins []string) ([]Candidate, error) {
 	var partners []Partnership
 	if err := tx.Where("retailer_id = ? AND active", retailerID).Find(&partners).Error; err != nil {
@@ -60,43 +92,39 @@ func FindCandidates(tx *gorm.DB, retailerID int64, variants, skus, gtins []strin
 	}
 	var out []Candidate
 	if len(variants) > 0 {
-		var maps []Mapping
-		if err := tx.Where("retailer_id = ? AND variant_id IN ? AND supplier_id IN ?", retailerID, variants, supplierIDs).
-			Find(&maps).Error; err != nil {
-			return nil, fmt.Errorf("load mappings: %w", err)
+		var mapped []struct {
+			CatalogItem
+			MappedVariant   string
+			MappingPriority int
 		}
-		if len(maps) > 0 {
-			ids := make([]int64, len(maps))
-			for i, m := range maps {
-				ids[i] = m.CatalogItemID
-			}
-			var items []CatalogItem
-			if err := tx.Where("id IN ? AND active", ids).Find(&items).Error; err != nil {
-				return nil, fmt.Errorf("load mapped catalog items: %w", err)
-			}
-			byID := make(map[int64]CatalogItem, len(items))
-			for _, it := range items {
-				byID[it.ID] = it
-			}
-			for _, m := range maps {
-				if it, ok := byID[m.CatalogItemID]; ok && it.SupplierID == m.SupplierID {
-					out = append(out, Candidate{Item: it, Partnership: bySupplier[it.SupplierID], MappedVariant: m.VariantID, MappingPriority: m.Priority})
-				}
-			}
+		err := tx.Raw(`SELECT ci.*, m.variant_id AS mapped_variant, m.priority AS mapping_priority
+			FROM mappings m JOIN catalog_items ci ON ci.id = m.catalog_item_id AND ci.supplier_id = m.supplier_id
+			WHERE m.retailer_id = ? AND m.variant_id IN ? AND m.supplier_id IN ? AND ci.active`,
+			retailerID, variants, supplierIDs).Scan(&mapped).Error
+		if err != nil {
+			return nil, fmt.Errorf("load mapped catalog items: %w", err)
+		}
+		for _, m := range mapped {
+			out = append(out, Candidate{Item: m.CatalogItem, Partnership: bySupplier[m.SupplierID],
+				MappedVariant: m.MappedVariant, MappingPriority: m.MappingPriority})
 		}
 	}
-	// The GTIN index is partial (gtin <> ''); SQLite uses it, and a generic
-	// Postgres plan can, only when the query repeats that condition.
-	for _, q := range []struct {
-		where string
-		keys  []string
-	}{{"sku IN ?", skus}, {"gtin IN ? AND gtin <> ''", gtins}} {
-		if len(q.keys) == 0 {
-			continue
-		}
+	// One round trip for both keys; each branch keeps its own index. The
+	// GTIN index is partial (gtin <> ''), so its branch repeats that.
+	var branches []string
+	var args []any
+	if len(skus) > 0 {
+		branches = append(branches, "SELECT * FROM catalog_items WHERE sku IN ? AND supplier_id IN ? AND active")
+		args = append(args, skus, supplierIDs)
+	}
+	if len(gtins) > 0 {
+		branches = append(branches, "SELECT * FROM catalog_items WHERE gtin IN ? AND gtin <> '' AND supplier_id IN ? AND active")
+		args = append(args, gtins, supplierIDs)
+	}
+	if len(branches) > 0 {
 		var items []CatalogItem
-		if err := tx.Where(q.where+" AND supplier_id IN ? AND active", q.keys, supplierIDs).Find(&items).Error; err != nil {
-			return nil, fmt.Errorf("load catalog items by %s: %w", q.where, err)
+		if err := tx.Raw(strings.Join(branches, " UNION ALL "), args...).Scan(&items).Error; err != nil {
+			return nil, fmt.Errorf("load catalog items by SKU and GTIN: %w", err)
 		}
 		for _, it := range items {
 			out = append(out, Candidate{Item: it, Partnership: bySupplier[it.SupplierID]})

@@ -19,9 +19,23 @@ import (
 // with the reason (replayable); it is never retried blindly.
 func (p *Pipeline) ProcessEvent(ctx context.Context, eventID int64) error {
 	db := p.DB.Gorm.WithContext(ctx)
-	var ev models.WebhookEvent
-	if err := db.Take(&ev, eventID).Error; err != nil {
+	// One read for the event, its connection and the retailer's trigger.
+	var ev struct {
+		models.WebhookEvent
+		AccountID      int64
+		ConnPlatform   string
+		RoutingTrigger string
+	}
+	err := db.Raw(`SELECT e.*, c.account_id, c.platform AS conn_platform, a.routing_trigger
+		FROM webhook_events e
+		LEFT JOIN connections c ON c.id = e.connection_id
+		LEFT JOIN accounts a ON a.id = c.account_id
+		WHERE e.id = ?`, eventID).Scan(&ev).Error
+	if err != nil {
 		return fmt.Errorf("load webhook event %d: %w", eventID, err)
+	}
+	if ev.ID == 0 {
+		return fmt.Errorf("webhook event %d: %w", eventID, models.ErrNotFound)
 	}
 	if ev.State != models.EventReceived || ev.ConnectionID == nil {
 		return nil // already handled by an earlier run of this job
@@ -35,25 +49,24 @@ func (p *Pipeline) ProcessEvent(ctx context.Context, eventID int64) error {
 		p.Log.WarnContext(ctx, "webhook event is malformed", "event_id", ev.ID, "platform", ev.Platform, "topic", ev.Topic, "error", err)
 		return p.finishEvent(db, ev.ID, models.EventFailed, err.Error())
 	}
-	var conn models.Connection
-	if err := db.Take(&conn, *ev.ConnectionID).Error; err != nil {
-		return fmt.Errorf("load connection %d: %w", *ev.ConnectionID, err)
-	}
+	conn := models.Connection{ID: *ev.ConnectionID, AccountID: ev.AccountID, Platform: ev.ConnPlatform}
 	return db.Transaction(func(tx *gorm.DB) error {
-		note, err := p.storeOrder(ctx, tx, conn, order)
+		if err := p.asyncCommit(tx); err != nil {
+			return err
+		}
+		orderID, note, reserve, err := p.storeOrder(ctx, tx, conn, ev.RoutingTrigger, order)
 		if err != nil {
 			return err
 		}
 		// Mark it processed and link it to its order (the admin page shows
 		// an order's raw events) in the same statement.
 		err = tx.Model(&models.WebhookEvent{}).Where("id = ?", ev.ID).Updates(map[string]any{
-			"state": models.EventProcessed, "error": note, "processed_at": p.Now(),
-			"order_id": gorm.Expr("(SELECT id FROM orders WHERE connection_id = ? AND external_id = ?)", conn.ID, order.ExternalID),
+			"state": models.EventProcessed, "error": note, "processed_at": p.Now(), "order_id": orderID,
 		}).Error
 		if err != nil {
 			return fmt.Errorf("mark webhook event %d processed: %w", ev.ID, err)
 		}
-		return nil
+		return models.ReserveInventory(tx, reserve)
 	})
 }
 
@@ -66,80 +79,98 @@ func (p *Pipeline) finishEvent(tx *gorm.DB, id int64, state, reason string) erro
 	return nil
 }
 
-// storeOrder upserts the order by (connection, external id) and reacts to
-// what changed. It returns a note for the event when the update was stale.
-func (p *Pipeline) storeOrder(ctx context.Context, tx *gorm.DB, conn models.Connection, in canonical.Order) (string, error) {
+// storeOrder upserts the order by (connection, external id), reacts to what
+// changed and routes it, all in tx. It returns the order's id, and a note for
+// the event when the update was stale.
+func (p *Pipeline) storeOrder(ctx context.Context, tx *gorm.DB, conn models.Connection, trigger string, in canonical.Order) (int64, string, map[int64]int, error) {
 	shipTo, err := json.Marshal(in.ShipTo)
 	if err != nil {
-		return "", fmt.Errorf("encode ship-to: %w", err)
+		return 0, "", nil, fmt.Errorf("encode ship-to: %w", err)
 	}
 	now := p.Now()
-	fresh := models.Order{
+	order := models.Order{
 		ConnectionID: conn.ID, RetailerID: conn.AccountID, Platform: conn.Platform,
 		ExternalID: in.ExternalID, GID: in.GID, Name: in.Name, Number: in.Number,
 		Currency: in.Currency, FinancialStatus: in.FinancialStatus, CancelledAt: in.CancelledAt,
 		CustomerEmail: in.CustomerEmail, ShipTo: string(shipTo), State: models.OrderPending,
 		PlatformUpdatedAt: in.UpdatedAt.UTC(), CreatedAt: now, UpdatedAt: now,
 	}
-	// Insert-or-nothing, then lock: two events for a new order may race here.
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&fresh)
+	// Insert-or-nothing: two events for a new order may race here. The
+	// winner's insert holds the row lock until commit; the loser locks the
+	// row it found.
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&order)
 	if res.Error != nil {
-		return "", fmt.Errorf("insert order %s: %w", in.ExternalID, res.Error)
+		return 0, "", nil, fmt.Errorf("insert order %s: %w", in.ExternalID, res.Error)
 	}
-	created := res.RowsAffected == 1
+	if res.RowsAffected == 1 {
+		lines, err := p.upsertLines(tx, order.ID, in.Lines)
+		if err != nil {
+			return 0, "", nil, err
+		}
+		if in.Cancelled() {
+			return order.ID, "", nil, p.cancelOrder(ctx, tx, order.ID, "order cancelled in the store")
+		}
+		// Route in this same transaction: one job per delivery is all the
+		// queue has to carry.
+		res, err := p.route(ctx, tx, order, trigger, routeHints{lines: lines, noPOs: true})
+		if err != nil {
+			return 0, "", nil, fmt.Errorf("route order %d: %w", order.ID, err)
+		}
+		return order.ID, "", res.reserve, nil
+	}
+
 	var stored models.Order
 	if err := p.lockRow(tx).Where("connection_id = ? AND external_id = ?", conn.ID, in.ExternalID).Take(&stored).Error; err != nil {
-		return "", fmt.Errorf("load order %s: %w", in.ExternalID, err)
+		return 0, "", nil, fmt.Errorf("load order %s: %w", in.ExternalID, err)
+	}
+	if in.UpdatedAt.Before(stored.PlatformUpdatedAt) {
+		return stored.ID, "stale update ignored: the stored order is newer", nil, nil
 	}
 	var oldLines []models.OrderLine
-	if !created {
-		if in.UpdatedAt.Before(stored.PlatformUpdatedAt) {
-			return "stale update ignored: the stored order is newer", nil
-		}
-		if err := tx.Where("order_id = ?", stored.ID).Find(&oldLines).Error; err != nil {
-			return "", fmt.Errorf("load lines of order %d: %w", stored.ID, err)
-		}
+	if err := tx.Where("order_id = ?", stored.ID).Find(&oldLines).Error; err != nil {
+		return 0, "", nil, fmt.Errorf("load lines of order %d: %w", stored.ID, err)
 	}
-	if err := p.upsertLines(tx, stored.ID, in.Lines); err != nil {
-		return "", err
+	if _, err := p.upsertLines(tx, stored.ID, in.Lines); err != nil {
+		return 0, "", nil, err
 	}
-	if !created {
-		changes := changesAfterPOs(stored, oldLines, in, string(shipTo))
-		if err := tx.Model(&models.Order{}).Where("id = ?", stored.ID).Updates(map[string]any{
-			"gid": in.GID, "name": in.Name, "number": in.Number, "currency": in.Currency,
-			"financial_status": in.FinancialStatus, "cancelled_at": in.CancelledAt,
-			"customer_email": in.CustomerEmail, "ship_to": string(shipTo),
-			"platform_updated_at": in.UpdatedAt.UTC(), "updated_at": now,
-		}).Error; err != nil {
-			return "", fmt.Errorf("update order %d: %w", stored.ID, err)
+	changes := changesAfterPOs(stored, oldLines, in, string(shipTo))
+	if err := tx.Model(&models.Order{}).Where("id = ?", stored.ID).Updates(map[string]any{
+		"gid": in.GID, "name": in.Name, "number": in.Number, "currency": in.Currency,
+		"financial_status": in.FinancialStatus, "cancelled_at": in.CancelledAt,
+		"customer_email": in.CustomerEmail, "ship_to": string(shipTo),
+		"platform_updated_at": in.UpdatedAt.UTC(), "updated_at": now,
+	}).Error; err != nil {
+		return 0, "", nil, fmt.Errorf("update order %d: %w", stored.ID, err)
+	}
+	if len(changes) > 0 {
+		why := "changed in the store after its purchase orders were created: " + strings.Join(changes, "; ")
+		flagged, err := p.flagIfPOs(tx, stored.ID, why)
+		if err != nil {
+			return 0, "", nil, err
 		}
-		if len(changes) > 0 {
-			if err := p.flagIfPOs(tx, stored.ID, "changed in the store after its purchase orders were created: "+strings.Join(changes, "; ")); err != nil {
-				return "", err
-			}
+		if flagged {
+			stored.Attention = why
 		}
 	}
 	if in.Cancelled() {
 		if stored.State == models.OrderCancelled {
-			return "", nil
+			return stored.ID, "", nil, nil
 		}
-		return "", p.cancelOrder(ctx, tx, stored.ID, "order cancelled in the store")
+		return stored.ID, "", nil, p.cancelOrder(ctx, tx, stored.ID, "order cancelled in the store")
 	}
-	// Route in this same transaction: the order's row is locked already,
-	// and one job per delivery is all the queue has to carry.
-	var current models.Order
-	if err := tx.Take(&current, stored.ID).Error; err != nil {
-		return "", fmt.Errorf("reload order %d: %w", stored.ID, err)
+	current := order
+	current.ID, current.State, current.Attention, current.CreatedAt = stored.ID, stored.State, stored.Attention, stored.CreatedAt
+	routed, err := p.route(ctx, tx, current, trigger, routeHints{})
+	if err != nil {
+		return 0, "", nil, fmt.Errorf("route order %d: %w", stored.ID, err)
 	}
-	if _, err := p.route(ctx, tx, current); err != nil {
-		return "", fmt.Errorf("route order %d: %w", stored.ID, err)
-	}
-	return "", nil
+	return stored.ID, "", routed.reserve, nil
 }
 
-func (p *Pipeline) upsertLines(tx *gorm.DB, orderID int64, lines []canonical.Line) error {
+// upsertLines writes the order's lines and returns them with their ids.
+func (p *Pipeline) upsertLines(tx *gorm.DB, orderID int64, lines []canonical.Line) ([]models.OrderLine, error) {
 	if len(lines) == 0 {
-		return nil
+		return nil, nil
 	}
 	rows := make([]models.OrderLine, len(lines))
 	for i, l := range lines {
@@ -156,9 +187,9 @@ func (p *Pipeline) upsertLines(tx *gorm.DB, orderID int64, lines []canonical.Lin
 			"quantity", "fulfillable_quantity", "unit_price", "requires_shipping", "gift_card"}),
 	}).Create(&rows).Error
 	if err != nil {
-		return fmt.Errorf("upsert lines of order %d: %w", orderID, err)
+		return nil, fmt.Errorf("upsert lines of order %d: %w", orderID, err)
 	}
-	return nil
+	return rows, nil
 }
 
 // changesAfterPOs lists what changed that a supplier's PO would care about.
@@ -191,15 +222,15 @@ func changesAfterPOs(stored models.Order, old []models.OrderLine, in canonical.O
 }
 
 // flagIfPOs asks a person to look at the order when it has live POs.
-func (p *Pipeline) flagIfPOs(tx *gorm.DB, orderID int64, why string) error {
+func (p *Pipeline) flagIfPOs(tx *gorm.DB, orderID int64, why string) (bool, error) {
 	var n int64
 	if err := tx.Model(&models.PurchaseOrder{}).Where("order_id = ? AND state <> ?", orderID, models.POCancelled).Count(&n).Error; err != nil {
-		return fmt.Errorf("count purchase orders of order %d: %w", orderID, err)
+		return false, fmt.Errorf("count purchase orders of order %d: %w", orderID, err)
 	}
 	if n == 0 {
-		return nil
+		return false, nil
 	}
-	return p.flag(tx, orderID, why)
+	return true, p.flag(tx, orderID, why)
 }
 
 func (p *Pipeline) flag(tx *gorm.DB, orderID int64, why string) error {

@@ -3,16 +3,14 @@ package pipeline
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/consign/consign/app/canonical"
+	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/money"
 	"github.com/consign/consign/app/queue"
 	"github.com/consign/consign/app/routing"
@@ -25,6 +23,11 @@ type RouteResult struct {
 	Extended  []string // numbers of pending POs that got more lines
 	Unmatched []routing.Problem
 	Why       string // why the order was not routed, when it was not eligible
+
+	// reserve is the stock the new PO lines take, by catalog item. The
+	// caller reserves it as the transaction's last statement: stock rows are
+	// the most contended of all, and their locks are held until commit.
+	reserve map[int64]int
 }
 
 // RouteOrder matches the order's lines to suppliers and creates whatever POs
@@ -33,32 +36,46 @@ type RouteResult struct {
 func (p *Pipeline) RouteOrder(ctx context.Context, orderID int64) (RouteResult, error) {
 	var result RouteResult
 	err := p.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var order models.Order
-		if err := p.lockRow(tx).Take(&order, orderID).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return fmt.Errorf("order %d: %w", orderID, models.ErrNotFound)
-			}
+		// The order, locked, and its retailer's trigger in one read.
+		var row struct {
+			models.Order
+			RoutingTrigger string
+		}
+		lock := ""
+		if p.DB.Dialect == database.Postgres {
+			lock = " FOR UPDATE OF orders"
+		}
+		err := tx.Raw(`SELECT orders.*, accounts.routing_trigger FROM orders
+			JOIN accounts ON accounts.id = orders.retailer_id WHERE orders.id = ?`+lock, orderID).Scan(&row).Error
+		if err != nil {
 			return fmt.Errorf("load order %d: %w", orderID, err)
 		}
-		var err error
-		result, err = p.route(ctx, tx, order)
-		return err
+		if row.ID == 0 {
+			return fmt.Errorf("order %d: %w", orderID, models.ErrNotFound)
+		}
+		if result, err = p.route(ctx, tx, row.Order, row.RoutingTrigger, routeHints{}); err != nil {
+			return err
+		}
+		return models.ReserveInventory(tx, result.reserve)
 	})
 	return result, err
 }
 
-// route routes an order whose row lock tx already holds.
-func (p *Pipeline) route(ctx context.Context, tx *gorm.DB, order models.Order) (RouteResult, error) {
+// routeHints spare route queries whose answer the caller already has.
+type routeHints struct {
+	lines []models.OrderLine // all the order's lines, when just written
+	noPOs bool               // the order is new: it has no POs yet
+}
+
+// route routes an order whose row lock tx already holds, under the
+// retailer's routing trigger.
+func (p *Pipeline) route(ctx context.Context, tx *gorm.DB, order models.Order, triggerSetting string, hints routeHints) (RouteResult, error) {
 	var result RouteResult
 	if order.State == models.OrderCancelled {
 		result.Why = "the order is cancelled"
 		return result, nil
 	}
-	var retailer models.Account
-	if err := tx.Select("id", "routing_trigger").Take(&retailer, order.RetailerID).Error; err != nil {
-		return result, fmt.Errorf("load retailer %d: %w", order.RetailerID, err)
-	}
-	trigger, _ := routing.ParseTrigger(retailer.RoutingTrigger)
+	trigger, _ := routing.ParseTrigger(triggerSetting)
 	paid := (&canonical.Order{FinancialStatus: order.FinancialStatus}).Paid()
 	// Money given back is as final as a cancellation, even under trigger "any".
 	void := order.FinancialStatus == canonical.FinancialRefunded || order.FinancialStatus == canonical.FinancialVoided
@@ -66,7 +83,7 @@ func (p *Pipeline) route(ctx context.Context, tx *gorm.DB, order models.Order) (
 		result.Why = why
 		return result, nil
 	}
-	in, rc, err := p.routingInput(tx, order, trigger, paid)
+	in, rc, err := p.routingInput(tx, order, trigger, paid, hints)
 	if err != nil {
 		return result, err
 	}
@@ -87,16 +104,20 @@ type routeContext struct {
 // routingInput loads the order's lines, its live POs and every candidate
 // catalog item with a bounded number of indexed queries, whatever the
 // catalog size.
-func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing.Trigger, paid bool) (routing.Input, routeContext, error) {
+func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing.Trigger, paid bool, hints routeHints) (routing.Input, routeContext, error) {
 	rc := routeContext{channels: map[int64]string{}}
 	in := routing.Input{Trigger: trigger, Paid: paid, Routed: map[int64]bool{}, Blocked: map[int64]string{}}
-	var lines []models.OrderLine
-	if err := tx.Where("order_id = ?", order.ID).Order("id").Find(&lines).Error; err != nil {
-		return in, rc, fmt.Errorf("load lines of order %d: %w", order.ID, err)
+	lines := hints.lines
+	if lines == nil {
+		if err := tx.Where("order_id = ?", order.ID).Order("id").Find(&lines).Error; err != nil {
+			return in, rc, fmt.Errorf("load lines of order %d: %w", order.ID, err)
+		}
 	}
 	var pos []models.PurchaseOrder
-	if err := tx.Preload("Lines").Where("order_id = ?", order.ID).Find(&pos).Error; err != nil {
-		return in, rc, fmt.Errorf("load purchase orders of order %d: %w", order.ID, err)
+	if !hints.noPOs {
+		if err := tx.Preload("Lines").Where("order_id = ?", order.ID).Find(&pos).Error; err != nil {
+			return in, rc, fmt.Errorf("load purchase orders of order %d: %w", order.ID, err)
+		}
 	}
 	existing := make(map[int64]*models.PurchaseOrder, len(pos))
 	for i := range pos {
@@ -166,7 +187,7 @@ func (p *Pipeline) routingInput(tx *gorm.DB, order models.Order, trigger routing
 }
 
 // applyPlan creates each planned PO (or adds lines to its pending one) with
-// a few multi-row statements, reserves inventory, and delivers the new POs:
+// a few multi-row statements, notes the stock to reserve, and delivers the new POs:
 // a portal supplier sees a PO as soon as it exists, so it is sent at once;
 // other channels get a delivery job.
 func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Order, plan routing.Plan, rc routeContext, result *RouteResult) error {
@@ -217,7 +238,7 @@ func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Orde
 		}
 	}
 	var lines []models.POLine
-	reserve := map[int64]int{} // catalog item -> units
+	result.reserve = map[int64]int{}
 	for _, planned := range plan.POs {
 		po, ok := byID[planned.SupplierID]
 		if !ok {
@@ -234,19 +255,11 @@ func (p *Pipeline) applyPlan(ctx context.Context, tx *gorm.DB, order models.Orde
 				PurchaseOrderID: po.ID, OrderLineID: l.OrderLineID, CatalogItemID: &item,
 				SKU: l.SKU, Title: l.Title, Quantity: l.Quantity, Cost: l.Cost, State: models.LineOpen,
 			})
-			reserve[l.CatalogItemID] += l.Quantity
+			result.reserve[l.CatalogItemID] += l.Quantity
 		}
 	}
 	if err := tx.Create(&lines).Error; err != nil {
 		return fmt.Errorf("add lines to order %d's purchase orders: %w", order.ID, err)
-	}
-	// Stock rows are the hottest rows of all: take their locks last, so they
-	// are held only until commit, and in id order, so two orders that share
-	// items never deadlock.
-	for _, id := range slices.Sorted(maps.Keys(reserve)) {
-		if err := models.ReserveInventory(tx, id, reserve[id]); err != nil {
-			return err
-		}
 	}
 	return nil
 }
