@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -21,65 +20,13 @@ import (
 	"github.com/consign/consign/models"
 )
 
-// adminChromium finds the system Chromium. Without one the browser tests
-// skip, except under CI=true, where they fail.
-func adminChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("the admin browser tests need Chromium under CI (apt-get install -y chromium)")
-	}
-	t.Skip("no Chromium installed (apt-get install -y chromium): skipping the admin browser test")
-	return ""
-}
-
-// adminChrome starts a headless Chromium with a fresh profile, offline but
-// for loopback: App Bridge's CDN script fails to load, as it would outside
-// Shopify, and the page must work without it.
-func adminChrome(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(adminChromium(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1100, 900),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// The first run starts the browser and must not carry a timeout.
-	apptest.Must(t, chromedp.Do(ctx))
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// adminArtifacts is where screenshots go: $CONSIGN_ARTIFACTS, else the
-// test's temporary directory.
-func adminArtifacts(t *testing.T) string {
-	if dir := os.Getenv("CONSIGN_ARTIFACTS"); dir != "" {
-		apptest.Must(t, os.MkdirAll(dir, 0o755))
-		return dir
-	}
-	return t.TempDir()
-}
-
 // screenshot saves the whole page as a test artifact and, for the SQLite
 // run, as the README's picture.
 func screenshot(t *testing.T, ctx context.Context, d database.Dialect, name, readme string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100 makes a PNG; less, a JPEG
 	apptest.Must(t, err)
-	path := filepath.Join(adminArtifacts(t), fmt.Sprintf("%s-%s.png", name, d))
+	path := filepath.Join(artifactDir(t), fmt.Sprintf("%s-%s.png", name, d))
 	apptest.Must(t, os.WriteFile(path, png, 0o644))
 	t.Logf("screenshot: %s", path)
 	if readme != "" && d == database.SQLite {
@@ -114,7 +61,7 @@ func firstLoad(t *testing.T, base, path string) string {
 // PO. Every click after the first load is an htmx request that carries the
 // token in its header.
 func TestAdminInBrowser(t *testing.T) {
-	adminChromium(t)
+	chromium(t)
 	forEachDialect(t, func(t *testing.T, d database.Dialect) {
 		w := newAdminWorld(t, d, apptest.Options{})
 		w.h.AddSupplier("Northwind Outfitters", 10, samples.CatalogCSV(0))
@@ -125,7 +72,7 @@ func TestAdminInBrowser(t *testing.T) {
 		w.h.Eventually("a sent PO", func() bool { return w.h.Count("purchase_orders", "state = ?", models.POSent) == 1 })
 		w.h.Idle()
 
-		ctx := adminChrome(t)
+		ctx := newChrome(t)
 		apptest.Must(t, chromedp.Do(ctx,
 			chromedp.Navigate(firstLoad(t, w.h.URL, "/app")),
 			chromedp.WaitVisible(css("needs-attention")),
@@ -196,7 +143,7 @@ func countNodes(t *testing.T, ctx context.Context, id string) int {
 // (c) A catalog upload with a bad row shows the row's error and imports
 // the rest, with a progress bar while the file goes up.
 func TestAdminCatalogUploadInBrowser(t *testing.T) {
-	adminChromium(t)
+	chromium(t)
 	forEachDialect(t, func(t *testing.T, d database.Dialect) {
 		w := newAdminWorld(t, d, apptest.Options{NoWorkers: true})
 		sup, _ := w.h.AddSupplier("Blue Harbor Goods", 10, "")
@@ -212,7 +159,7 @@ func TestAdminCatalogUploadInBrowser(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "catalog.csv")
 		apptest.Must(t, os.WriteFile(file, []byte(csv.String()), 0o644))
 
-		ctx := adminChrome(t)
+		ctx := newChrome(t)
 		apptest.Must(t, chromedp.Do(ctx,
 			chromedp.Navigate(firstLoad(t, w.h.URL, fmt.Sprintf("/app/suppliers/%d", sup))),
 			chromedp.WaitVisible(css("catalog-upload")),
