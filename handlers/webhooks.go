@@ -28,10 +28,13 @@ type ShopifyWebhooks struct {
 	MaxBytes int64
 	Ingester Ingester
 	Metrics  *metrics.Metrics
+	// Topics are the topics Consign acts on besides the order topics
+	// (lifecycle, privacy, fulfillments); other authentic topics are stored
+	// as ignored.
+	Topics map[string]bool
 }
 
-// shopifyOrderTopics are the topics the order pipeline acts on; other
-// authentic topics are stored as ignored.
+// shopifyOrderTopics are the topics the order pipeline acts on.
 var shopifyOrderTopics = map[string]bool{
 	"orders/create": true, "orders/updated": true, "orders/paid": true, "orders/cancelled": true,
 }
@@ -54,7 +57,7 @@ func (h *ShopifyWebhooks) Receive(c echo.Context) error {
 		DeliveryID: strings.TrimSpace(r.Header.Get("X-Shopify-Webhook-Id")),
 		Shop:       strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Shop-Domain"))),
 		Headers:    make(map[string]string, len(shopifyHeaders)),
-		Handled:    shopifyOrderTopics[topic],
+		Handled:    shopifyOrderTopics[topic] || h.Topics[topic],
 	}
 	// Claimed until the signature is checked, but worth logging either way.
 	annotate(c, "shop", d.Shop, "topic", topic)

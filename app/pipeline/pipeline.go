@@ -5,6 +5,8 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,19 +17,32 @@ import (
 	"github.com/consign/consign/app/canonical"
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/queue"
+	"github.com/consign/consign/models"
 )
 
 // Translator decodes one platform's order payload into the canonical order.
 // An error means the payload is unusable; its text is shown to operators.
 type Translator func(body []byte) (canonical.Order, error)
 
+// TopicHandler processes a stored event whose topic is not an order (app
+// lifecycle, privacy requests, a supplier store's fulfillments) inside tx,
+// and returns a note for the event. An error wrapping ErrMalformed marks the
+// event failed with the reason; any other error is retried.
+type TopicHandler func(ctx context.Context, tx *gorm.DB, ev models.WebhookEvent) (note string, err error)
+
+// ErrMalformed marks a payload that can never be processed as it is.
+var ErrMalformed = errors.New("malformed payload")
+
 // Pipeline holds what the order jobs need.
 type Pipeline struct {
 	DB          *database.DB
 	Queue       queue.Inserter
 	Translators map[string]Translator // by platform name
-	Now         func() time.Time
-	Log         *slog.Logger
+	// Topics handle the non-order topics, keyed "platform topic", for
+	// example "shopify app/uninstalled".
+	Topics map[string]TopicHandler
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // lockRow adds FOR UPDATE on Postgres. SQLite needs none: its transactions

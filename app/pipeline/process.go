@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,6 +41,9 @@ func (p *Pipeline) ProcessEvent(ctx context.Context, eventID int64) error {
 	if ev.State != models.EventReceived || ev.ConnectionID == nil {
 		return nil // already handled by an earlier run of this job
 	}
+	if handle, ok := p.Topics[ev.Platform+" "+ev.Topic]; ok {
+		return p.processTopic(ctx, handle, ev.WebhookEvent)
+	}
 	translate, ok := p.Translators[ev.Platform]
 	if !ok {
 		return p.finishEvent(db, ev.ID, models.EventFailed, "no translator for platform "+ev.Platform)
@@ -68,6 +72,26 @@ func (p *Pipeline) ProcessEvent(ctx context.Context, eventID int64) error {
 		}
 		return models.ReserveInventory(tx, reserve)
 	})
+}
+
+// processTopic runs a non-order topic's handler and records the outcome.
+func (p *Pipeline) processTopic(ctx context.Context, handle TopicHandler, ev models.WebhookEvent) error {
+	db := p.DB.Gorm.WithContext(ctx)
+	err := db.Transaction(func(tx *gorm.DB) error {
+		note, err := handle(ctx, tx, ev)
+		if err != nil {
+			return err
+		}
+		return p.finishEvent(tx, ev.ID, models.EventProcessed, note)
+	})
+	if errors.Is(err, ErrMalformed) {
+		p.Log.WarnContext(ctx, "webhook event is malformed", "event_id", ev.ID, "platform", ev.Platform, "topic", ev.Topic, "error", err)
+		return p.finishEvent(db, ev.ID, models.EventFailed, err.Error())
+	}
+	if err != nil {
+		return fmt.Errorf("process %s event %d: %w", ev.Topic, ev.ID, err)
+	}
+	return nil
 }
 
 func (p *Pipeline) finishEvent(tx *gorm.DB, id int64, state, reason string) error {
