@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +21,7 @@ import (
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/fulfillment"
 	"github.com/consign/consign/app/ingest"
+	"github.com/consign/consign/app/install"
 	"github.com/consign/consign/app/jobs"
 	"github.com/consign/consign/app/metrics"
 	"github.com/consign/consign/app/pipeline"
@@ -29,6 +29,8 @@ import (
 	"github.com/consign/consign/app/portal"
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/app/queue"
+	"github.com/consign/consign/app/reconcile"
+	"github.com/consign/consign/app/supplierstore"
 	"github.com/consign/consign/handlers"
 	"github.com/consign/consign/static"
 )
@@ -44,11 +46,18 @@ type App struct {
 	Pipeline    *pipeline.Pipeline
 	Purchasing  *purchasing.Service
 	Fulfillment *fulfillment.Service
-	Portal      *portal.Service // supplier portal sign-in; Invite makes invite links
+	Portal      *portal.Service  // supplier portal sign-in; Invite makes invite links
+	Install     *install.Service // Shopify installs: token exchange and OAuth (install_wiring.go)
 	HTTP        http.Handler
 	// Metrics records into Registry, which GET /metrics serves.
 	Metrics  *metrics.Metrics
 	Registry *prometheus.Registry
+	// Reconcile fetches the orders whose webhooks never came.
+	Reconcile *reconcile.Service
+	// ShopifyClients is the one Admin API client per shop every job shares.
+	ShopifyClients *shopify.Clients
+	// SupplierStores runs the store channel (supplierstore_wiring.go).
+	SupplierStores *supplierstore.Service
 
 	workers bool
 }
@@ -84,15 +93,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Metrics = metrics.New(a.Registry)
 	metrics.RegisterStateGauges(a.Registry, db.SQL, log)
 	a.Accounts = &accounts.Service{DB: db, Now: now, ValidateShop: map[string]func(string) error{"shopify": shopify.ValidateShop}}
+	if err := a.wireInstall(now); err != nil { // install_wiring.go
+		db.Close()
+		return nil, err
+	}
 	a.Pipeline = &pipeline.Pipeline{DB: db, Now: now, Log: log,
 		Translators: map[string]pipeline.Translator{"shopify": shopify.TranslateOrder}}
 	a.Purchasing = &purchasing.Service{DB: db, Now: now}
+	a.ShopifyClients = &shopify.Clients{Options: shopify.ClientOptions{BaseURL: cfg.ShopifyAPIBaseURL, Logger: log,
+		HTTPClient: &http.Client{Timeout: 30 * time.Second, Transport: a.Metrics.PlatformTransport("shopify", nil, shopify.RequestOperation)},
+		OnWait:     a.Metrics.PlatformWait("shopify")}}
 	a.Fulfillment = &fulfillment.Service{DB: db, Now: now, Log: log,
-		Pushers: map[string]fulfillment.Pusher{"shopify": &shopifyPusher{baseURL: cfg.ShopifyAPIBaseURL, log: log,
-			http:   &http.Client{Timeout: 30 * time.Second, Transport: a.Metrics.PlatformTransport("shopify", nil, shopify.RequestOperation)},
-			onWait: a.Metrics.PlatformWait("shopify")}}}
+		Pushers: map[string]fulfillment.Pusher{"shopify": &shopifyPusher{clients: a.ShopifyClients, tokens: a.Accounts}}}
 	a.Ingester = &ingest.Ingester{DB: db, Now: now}
+	a.Reconcile = a.reconcileService(now)
 	a.Portal = &portal.Service{DB: db, Now: now, Log: log}
+	a.SupplierStores = a.supplierStores(now)
 
 	qcfg := queue.DefaultConfig(db.Dialect)
 	if opts.Queue != nil {
@@ -110,7 +126,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	qcfg.Middleware = append([]rivertype.Middleware{a.Metrics.JobMiddleware()}, qcfg.Middleware...)
 	var workers *river.Workers
 	if opts.Workers && qcfg.MaxWorkers > 0 {
-		workers = jobs.Workers(jobs.Deps{Pipeline: a.Pipeline, Purchasing: a.Purchasing, Fulfillment: a.Fulfillment})
+		workers = jobs.Workers(jobs.Deps{Pipeline: a.Pipeline, Purchasing: a.Purchasing, Fulfillment: a.Fulfillment, Reconcile: a.Reconcile,
+			SupplierStores: a.SupplierStores})
+		qcfg.PeriodicJobs = append(qcfg.PeriodicJobs, reconcilePeriodicJobs(cfg)...)
 	} else {
 		a.workers = false
 	}
@@ -119,7 +137,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	a.Pipeline.Queue, a.Purchasing.Queue, a.Ingester.Queue = a.Jobs, a.Jobs, a.Jobs
+	a.Pipeline.Queue, a.Purchasing.Queue, a.Ingester.Queue, a.Reconcile.Queue = a.Jobs, a.Jobs, a.Jobs, a.Jobs
+	a.SupplierStores.Queue = a.Jobs
 
 	assets, err := static.New()
 	if err != nil {
@@ -127,19 +146,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	pages := &handlers.Pages{Assets: assets}
+	hooks := &handlers.ShopifyWebhooks{
+		Secret: []byte(cfg.ShopifyAPISecret), MaxBytes: cfg.WebhookMaxBytes, Ingester: a.Ingester, Metrics: a.Metrics,
+	}
+	adminPages := a.adminSection(assets, now)
+	privacyPages := a.wirePrivacy(hooks, adminPages, now)
+	a.wireSupplierStoreTopics(hooks)
 	a.HTTP = handlers.New(handlers.Deps{
-		Log:            log,
-		Pages:          pages,
-		Readiness:      a,
-		Metrics:        a.Metrics,
-		MetricsHandler: metrics.Handler(a.Registry),
-		ShopifyWebhooks: &handlers.ShopifyWebhooks{
-			Secret: []byte(cfg.ShopifyAPISecret), MaxBytes: cfg.WebhookMaxBytes, Ingester: a.Ingester, Metrics: a.Metrics,
-		},
-		SupplierAPI: &handlers.SupplierAPI{Keys: a.Accounts, Purchasing: a.Purchasing},
+		Log:             log,
+		Pages:           pages,
+		Readiness:       a,
+		Metrics:         a.Metrics,
+		MetricsHandler:  metrics.Handler(a.Registry),
+		ShopifyWebhooks: hooks,
+		SupplierAPI:     &handlers.SupplierAPI{Keys: a.Accounts, Purchasing: a.Purchasing},
 		Sections: []handlers.Section{
 			&handlers.Portal{Sessions: a.Portal, Purchasing: a.Purchasing, Keys: a.Accounts, Pages: pages, Log: log},
-			a.adminSection(assets, now),
+			adminPages,
+			a.authSection(),
+			privacyPages,
 			a.demoSection(opts.Demo, pages),
 		},
 	})
@@ -202,39 +227,22 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
-// shopifyPusher pushes shipments to Shopify stores as fulfillments. It keeps
-// one client per shop, because a client paces itself by the shop's query
-// cost budget and concurrent jobs for one shop must share that budget.
+// shopifyPusher pushes shipments to Shopify stores as fulfillments, through
+// the process's one client per shop (a client paces itself by the shop's
+// query cost budget, and every job for one shop must share that budget).
 type shopifyPusher struct {
-	baseURL string
-	log     *slog.Logger
-	http    *http.Client                // counts and times each request
-	onWait  func(time.Duration, string) // counts the client's waits
-
-	mu      sync.Mutex
-	clients map[string]*shopify.Client // by shop and token
-}
-
-func (p *shopifyPusher) client(shop, token string) (*shopify.Client, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	key := shop + "\x00" + token
-	if c, ok := p.clients[key]; ok {
-		return c, nil
+	clients *shopify.Clients
+	tokens  interface {
+		AccessToken(ctx context.Context, connID int64) (string, error)
 	}
-	c, err := shopify.NewClient(shop, token, shopify.ClientOptions{BaseURL: p.baseURL, Logger: p.log, HTTPClient: p.http, OnWait: p.onWait})
-	if err != nil {
-		return nil, err
-	}
-	if p.clients == nil {
-		p.clients = make(map[string]*shopify.Client)
-	}
-	p.clients[key] = c
-	return c, nil
 }
 
 func (p *shopifyPusher) Push(ctx context.Context, r fulfillment.Request) (string, error) {
-	client, err := p.client(r.Shop, r.AccessToken)
+	token, err := p.tokens.AccessToken(ctx, r.ConnectionID)
+	if err != nil {
+		return "", &fulfillment.RetryableError{After: time.Minute, Err: err}
+	}
+	client, err := p.clients.Get(r.Shop, token)
 	if err != nil {
 		return "", err
 	}

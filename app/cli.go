@@ -30,10 +30,13 @@ Commands:
   serve                       run the web server and job workers
   migrate                     apply database migrations (Consign's and River's)
   demo                        run a self-contained demo on SQLite with a fake Shopify
-  connect shopify --shop NAME.myshopify.com --token TOKEN
+  connect shopify --shop NAME.myshopify.com --token TOKEN [--supplier ID]
                               connect a retailer's store with a custom-app token
+                              (--supplier: connect that supplier's own store)
   supplier add --retailer SHOP --name NAME --email EMAIL [--strategy S] [--priority N]
-                              add a supplier and print its API key (shown once)
+               [--channel portal|store --shop SUPPLIER_SHOP --token TOKEN]
+                              add a supplier and print its API key (shown once);
+                              store: its POs become orders in its own store
   catalog import --supplier ID FILE.csv
                               import a supplier catalog (sku, gtin, title, cost, inventory)
   map --retailer SHOP --variant ID --supplier ID --sku SKU
@@ -195,15 +198,27 @@ func (c *cli) connect(ctx context.Context, args []string) error {
 	fs := newFlags("connect shopify", c.stderr)
 	shop := fs.String("shop", "", "shop domain, NAME.myshopify.com")
 	token := fs.String("token", "", "Admin API access token of a custom app")
+	supplierID := fs.Int64("supplier", 0, "connect this supplier's own store instead of a retailer's")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	if len(c.cfg.EncryptionKey) == 0 {
+		return errors.New("connect needs CONSIGN_ENCRYPTION_KEY in the environment: tokens are stored encrypted")
 	}
 	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if *supplierID != 0 {
+		conn, err := a.Accounts.ConnectSupplierStore(ctx, *supplierID, "shopify", *shop, accounts.Grant{AccessToken: *token})
+		if err != nil {
+			return err
+		}
+		return c.print(*asJSON, map[string]any{"supplier_id": conn.AccountID, "connection_id": conn.ID, "shop": conn.Shop},
+			fmt.Sprintf("connected %s (supplier %d, connection %d)\n", conn.Shop, conn.AccountID, conn.ID))
+	}
 	conn, err := a.Accounts.Connect(ctx, "shopify", *shop, *token)
 	if err != nil {
 		return err
@@ -214,7 +229,7 @@ func (c *cli) connect(ctx context.Context, args []string) error {
 
 func (c *cli) supplier(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: consign supplier add --retailer SHOP --name NAME --email EMAIL [--strategy S] [--priority N]")
+		return errors.New("usage: consign supplier add --retailer SHOP --name NAME --email EMAIL [--strategy S] [--priority N] [--channel portal|store --shop SHOP --token TOKEN]")
 	}
 	fs := newFlags("supplier add", c.stderr)
 	retailer := fs.String("retailer", "", "the retailer's shop domain")
@@ -222,9 +237,24 @@ func (c *cli) supplier(ctx context.Context, args []string) error {
 	email := fs.String("email", "", "supplier contact email")
 	strategy := fs.String("strategy", "priority", "how to choose among suppliers: priority, lowest_cost, in_stock_first")
 	priority := fs.Int("priority", 100, "lower goes first")
+	channel := fs.String("channel", models.ChannelPortal, "how POs reach the supplier: portal, or store (its own Shopify store)")
+	storeShop := fs.String("shop", "", "with --channel store: the supplier's shop, NAME.myshopify.com")
+	storeToken := fs.String("token", "", "with --channel store: the supplier store's Admin API access token")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	switch *channel {
+	case models.ChannelPortal:
+	case models.ChannelStore:
+		if *storeShop == "" || *storeToken == "" {
+			return errors.New("--channel store needs the supplier's store: --shop NAME.myshopify.com --token TOKEN")
+		}
+		if len(c.cfg.EncryptionKey) == 0 {
+			return errors.New("--channel store needs CONSIGN_ENCRYPTION_KEY in the environment: tokens are stored encrypted")
+		}
+	default:
+		return fmt.Errorf("--channel %q: want portal or store", *channel)
 	}
 	a, err := c.open(ctx)
 	if err != nil {
@@ -238,6 +268,14 @@ func (c *cli) supplier(ctx context.Context, args []string) error {
 	sup, key, err := a.Accounts.AddSupplier(ctx, r.ID, accounts.SupplierInput{Name: *name, Email: *email, Strategy: *strategy, Priority: *priority})
 	if err != nil {
 		return err
+	}
+	if *channel == models.ChannelStore {
+		if _, err := a.Accounts.ConnectSupplierStore(ctx, sup.ID, "shopify", *storeShop, accounts.Grant{AccessToken: *storeToken}); err != nil {
+			return fmt.Errorf("supplier %d added, but its store was not connected: %w", sup.ID, err)
+		}
+		if err := a.Accounts.SetChannel(ctx, r.ID, sup.ID, models.ChannelStore); err != nil {
+			return fmt.Errorf("supplier %d added, but its channel was not set: %w", sup.ID, err)
+		}
 	}
 	return c.print(*asJSON, map[string]any{"supplier_id": sup.ID, "api_key": key},
 		fmt.Sprintf("supplier %d %q added for %s\napi key (shown once): %s\n", sup.ID, sup.Name, *retailer, key))

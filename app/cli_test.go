@@ -22,7 +22,7 @@ import (
 func consign(t *testing.T, dbURL string, args ...string) map[string]any {
 	t.Helper()
 	var out, errb bytes.Buffer
-	env := map[string]string{"DATABASE_URL": dbURL}
+	env := map[string]string{"DATABASE_URL": dbURL, "CONSIGN_ENCRYPTION_KEY": apptest.EncryptionKey}
 	err := app.Main(context.Background(), append(args, "--json"), func(k string) string { return env[k] }, &out, &errb)
 	if err != nil {
 		t.Fatalf("consign %s: %v\n%s", strings.Join(args, " "), err, errb.String())
@@ -36,7 +36,7 @@ func consign(t *testing.T, dbURL string, args ...string) map[string]any {
 
 func consignErr(t *testing.T, dbURL string, args ...string) error {
 	t.Helper()
-	env := map[string]string{"DATABASE_URL": dbURL}
+	env := map[string]string{"DATABASE_URL": dbURL, "CONSIGN_ENCRYPTION_KEY": apptest.EncryptionKey}
 	var out, errb bytes.Buffer
 	return app.Main(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
 }

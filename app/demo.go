@@ -20,6 +20,7 @@ import (
 	"github.com/consign/consign/app/platforms/shopify"
 	"github.com/consign/consign/app/platforms/shopify/fakeshopify"
 	"github.com/consign/consign/app/samples"
+	"github.com/consign/consign/app/secrets"
 	"github.com/consign/consign/handlers"
 	"github.com/consign/consign/models"
 	adminview "github.com/consign/consign/views/admin"
@@ -49,6 +50,9 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	}
 	if cfg.ShopifyAPISecret == "" {
 		cfg.ShopifyAPIKey, cfg.ShopifyAPISecret = "demo-api-key", "demo-api-secret"
+	}
+	if len(cfg.EncryptionKey) == 0 {
+		cfg.EncryptionKey = secrets.NewKey() // the demo's tokens live as long as it does
 	}
 	if c.getenv("LOG_FORMAT") == "" {
 		cfg.LogFormat = "text"

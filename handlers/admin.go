@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/consign/consign/app/admin"
+	"github.com/consign/consign/app/install"
 	"github.com/consign/consign/app/platforms/shopify"
 	"github.com/consign/consign/models"
 	"github.com/consign/consign/static"
@@ -30,6 +32,15 @@ type Admin struct {
 	// SupplierPages, when set, shows suppliers with their own store the
 	// portal's inbox and PO pages under /app.
 	SupplierPages *Portal
+	// Installer, when set, gets an offline token by token exchange for a
+	// shop that opens the admin without a usable one (first install,
+	// reinstall), before the shop must be connected.
+	Installer SessionInstaller
+}
+
+// SessionInstaller installs a shop from a verified session token (app/install).
+type SessionInstaller interface {
+	EnsureInstalled(ctx context.Context, shop, sessionToken string) error
 }
 
 // sessionLeeway forgives clock skew between Shopify and us.
@@ -61,7 +72,7 @@ func (a *Admin) Register(e *echo.Echo) {
 
 // RequireSession verifies the session token (the id_token query parameter
 // on the first load, `Authorization: Bearer` after) and that its shop is
-// connected. Any failure is 401 with the header that tells App Bridge to
+// connected, installing it first by token exchange when Installer is set. Any failure is 401 with the header that tells App Bridge to
 // fetch a fresh token and retry. Every response may be framed only by the
 // shop's admin.
 func (a *Admin) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
@@ -76,7 +87,22 @@ func (a *Admin) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return unauthorizedSession(c, err)
 		}
-		sess, err := a.Service.SessionFor(c.Request().Context(), models.PlatformShopify, claims.Shop())
+		ctx := c.Request().Context()
+		// The app's document load (id_token in the query) makes sure the
+		// shop has a usable token; later requests only when the shop is not
+		// connected (new, or reinstalled), so they cost no extra query.
+		if a.Installer != nil && c.QueryParam("id_token") != "" {
+			if err := a.ensureInstalled(c, claims.Shop(), token); err != nil {
+				return err
+			}
+		}
+		sess, err := a.Service.SessionFor(ctx, models.PlatformShopify, claims.Shop())
+		if errors.Is(err, models.ErrNotFound) && a.Installer != nil {
+			if err := a.ensureInstalled(c, claims.Shop(), token); err != nil {
+				return err
+			}
+			sess, err = a.Service.SessionFor(ctx, models.PlatformShopify, claims.Shop())
+		}
 		if errors.Is(err, models.ErrNotFound) {
 			return unauthorizedSession(c, err)
 		}
@@ -87,6 +113,16 @@ func (a *Admin) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(adminSessionKey, sess)
 		return next(c)
 	}
+}
+
+// ensureInstalled exchanges a verified session token for an offline token
+// when the shop has no usable one; Shopify refusing the token is a 401.
+func (a *Admin) ensureInstalled(c echo.Context, shop, token string) error {
+	err := a.Installer.EnsureInstalled(c.Request().Context(), shop, strings.TrimSpace(token))
+	if errors.Is(err, install.ErrSessionRefused) {
+		return unauthorizedSession(c, err)
+	}
+	return err
 }
 
 func unauthorizedSession(c echo.Context, cause error) error {

@@ -37,7 +37,8 @@ func TestAdminRefusesBadSessionTokens(t *testing.T) {
 		wrongAud := shopify.NewSessionClaims(apptest.Shop, "another-app", "1", now, time.Minute)
 		unknown := shopify.NewSessionClaims("stranger.myshopify.com", adminAPIKey, "1", now, time.Minute)
 
-		// An uninstalled shop is as unknown as one never connected.
+		// A valid token of an unknown or uninstalled shop installs it by token
+		// exchange (app/install); only Shopify refusing the exchange is a 401.
 		_, goneConn := connectShop(t, w.h, "gone.myshopify.com")
 		apptest.Must(t, w.h.App.DB.Gorm.Model(&models.Connection{}).Where("id = ?", goneConn).
 			Update("uninstalled_at", now).Error)
@@ -48,8 +49,6 @@ func TestAdminRefusesBadSessionTokens(t *testing.T) {
 			"expired":        sign(expired, apptest.Secret),
 			"forged":         sign(good, "not-the-secret"),
 			"wrong audience": sign(wrongAud, apptest.Secret),
-			"unknown shop":   sign(unknown, apptest.Secret),
-			"uninstalled":    sign(gone, apptest.Secret),
 			"garbage":        "eyJhbGciOiJub25lIn0.e30.",
 		}
 		for name, tok := range bad {
@@ -68,6 +67,15 @@ func TestAdminRefusesBadSessionTokens(t *testing.T) {
 					t.Errorf("%s token via %s: CSP %q", name, via, res.Header.Get("Content-Security-Policy"))
 				}
 			}
+		}
+		for name, tok := range map[string]string{"unknown shop": sign(unknown, apptest.Secret), "uninstalled": sign(gone, apptest.Secret)} {
+			res, _ := adminRequest(t, w.h.URL, http.MethodGet, "/app/orders", nil, "", "Authorization", "Bearer "+tok)
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("%s token: %d, want the shop installed by token exchange", name, res.StatusCode)
+			}
+		}
+		if n := w.h.Count("connections", "shop IN ? AND uninstalled_at IS NULL", []string{"stranger.myshopify.com", "gone.myshopify.com"}); n != 2 {
+			t.Errorf("%d of the unknown and uninstalled shops are connected after opening the app, want 2", n)
 		}
 		// Actions are guarded like pages.
 		res, _ := adminRequest(t, w.h.URL, http.MethodPost, "/app/settings", nil, "", "Authorization", "Bearer "+sign(expired, apptest.Secret))

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/consign/consign/app/canonical"
+	"github.com/consign/consign/app/privacy"
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/models"
 )
@@ -185,8 +186,11 @@ type poJSON struct {
 	UpdatedAt time.Time          `json:"updated_at"`
 	Order     *orderRefJSON      `json:"order,omitempty"`
 	ShipTo    *canonical.Address `json:"ship_to,omitempty"`
-	Lines     []poLineJSON       `json:"lines,omitempty"`
-	History   []poEventJSON      `json:"history,omitempty"`
+	// ShipToRedacted: the store withheld the recipient (protected customer
+	// data) or it was erased; ask the retailer for the address.
+	ShipToRedacted bool          `json:"ship_to_redacted"`
+	Lines          []poLineJSON  `json:"lines,omitempty"`
+	History        []poEventJSON `json:"history,omitempty"`
 }
 
 type orderRefJSON struct {
@@ -225,6 +229,7 @@ func toPOJSON(po *models.PurchaseOrder) poJSON {
 	if json.Unmarshal([]byte(po.ShipTo), &addr) == nil {
 		out.ShipTo = &addr
 	}
+	out.ShipToRedacted = privacy.ShipToRedacted(po.ShipTo)
 	for _, l := range po.Lines {
 		out.Lines = append(out.Lines, poLineJSON{ID: l.ID, SKU: l.SKU, Title: l.Title, Quantity: l.Quantity,
 			Cost: l.Cost.Format(po.Currency), State: l.State, Reason: l.Reason})

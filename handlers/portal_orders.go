@@ -16,6 +16,7 @@ import (
 	"github.com/consign/consign/app/canonical"
 	"github.com/consign/consign/app/money"
 	"github.com/consign/consign/app/portal"
+	"github.com/consign/consign/app/privacy"
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/models"
 	views "github.com/consign/consign/views/portal"
@@ -94,6 +95,7 @@ func portalPODetailProps(po models.PurchaseOrder, retailer string, shipments []m
 	if json.Unmarshal([]byte(po.ShipTo), &a) == nil {
 		out.ShipTo = portalAddressLines(a)
 	}
+	out.ShipToRedacted = privacy.ShipToRedacted(po.ShipTo)
 	shipped := map[int64]int{}
 	skuOf := map[int64]string{}
 	for _, l := range po.Lines {

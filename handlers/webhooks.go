@@ -32,6 +32,9 @@ type ShopifyWebhooks struct {
 	// (lifecycle, privacy, fulfillments); other authentic topics are stored
 	// as ignored.
 	Topics map[string]bool
+	// EvenUninstalled are the topics accepted for an uninstalled shop too
+	// (lifecycle and privacy: shop/redact comes two days after uninstall).
+	EvenUninstalled map[string]bool
 }
 
 // shopifyOrderTopics are the topics the order pipeline acts on.
@@ -58,6 +61,8 @@ func (h *ShopifyWebhooks) Receive(c echo.Context) error {
 		Shop:       strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Shop-Domain"))),
 		Headers:    make(map[string]string, len(shopifyHeaders)),
 		Handled:    shopifyOrderTopics[topic] || h.Topics[topic],
+
+		EvenUninstalled: h.EvenUninstalled[topic],
 	}
 	// Claimed until the signature is checked, but worth logging either way.
 	annotate(c, "shop", d.Shop, "topic", topic)

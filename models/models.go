@@ -31,16 +31,21 @@ const (
 
 // Connection is an account's installed store on one platform.
 type Connection struct {
-	ID            int64
-	AccountID     int64
-	Platform      string
-	Shop          string // shop domain (Shopify) or store hash
-	AccessToken   string
-	Scopes        string
-	InstalledAt   time.Time
-	UninstalledAt *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	ID        int64
+	AccountID int64
+	Platform  string
+	Shop      string // shop domain (Shopify) or store hash
+	// AccessToken and RefreshToken are sealed (app/secrets); read them
+	// through accounts.Service.AccessToken, never directly.
+	AccessToken           string
+	RefreshToken          string
+	AccessTokenExpiresAt  *time.Time // nil: the token does not expire
+	RefreshTokenExpiresAt *time.Time
+	Scopes                string
+	InstalledAt           time.Time
+	UninstalledAt         *time.Time
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 }
 
 // APIKey lets a supplier call the supplier API; only its hash is kept.
@@ -57,6 +62,10 @@ type APIKey struct {
 // Partnership channels: how a supplier receives its POs.
 const (
 	ChannelPortal = "portal" // the supplier portal and API
+	// ChannelStore: each PO becomes an order in the supplier's own Shopify
+	// store (its connection), and the store's fulfillments come back as
+	// shipments.
+	ChannelStore = "store"
 )
 
 // Partnership is a retailer and a supplier who trade, with the terms that
@@ -67,7 +76,7 @@ type Partnership struct {
 	SupplierID int64
 	Strategy   string // priority, lowest_cost, in_stock_first
 	Priority   int    // lower goes first
-	Channel    string // portal for now
+	Channel    string // ChannelPortal or ChannelStore
 	Active     bool
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
@@ -183,8 +192,12 @@ type PurchaseOrder struct {
 	Currency   string
 	TotalCost  money.Amount
 	ShipTo     string // JSON of canonical.Address
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// RemoteConnectionID and RemoteOrderID name the order this PO became in
+	// the supplier's own store (channel store); empty otherwise.
+	RemoteConnectionID *int64
+	RemoteOrderID      string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 
 	Lines  []POLine  `gorm:"foreignKey:PurchaseOrderID"`
 	Events []POEvent `gorm:"foreignKey:PurchaseOrderID"`
@@ -245,9 +258,12 @@ type Shipment struct {
 	TrackingURL     string `gorm:"column:tracking_url"`
 	State           string
 	RemoteID        string
-	Error           string
-	PushedAt        *time.Time
-	CreatedAt       time.Time
+	// RemoteFulfillmentID names the fulfillment in the supplier's own store
+	// this shipment came from (channel store); empty otherwise.
+	RemoteFulfillmentID string
+	Error               string
+	PushedAt            *time.Time
+	CreatedAt           time.Time
 
 	Lines []ShipmentLine `gorm:"foreignKey:ShipmentID"`
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/routing"
+	"github.com/consign/consign/app/secrets"
 	"github.com/consign/consign/models"
 )
 
@@ -27,46 +28,17 @@ type Service struct {
 	Now func() time.Time
 	// ValidateShop checks a shop name per platform before it is stored.
 	ValidateShop map[string]func(string) error
+	// Tokens seals store tokens at rest; required to connect or read a token.
+	Tokens *secrets.Keyring
+	// Refreshers renew expiring tokens, per platform.
+	Refreshers map[string]Refresher
 }
 
 // Connect creates (or refreshes the token of) a retailer's store connection,
-// creating the retailer account on first connect.
+// creating the retailer account on first connect. The token does not expire
+// (a custom app's Admin API token); installs through OAuth call Install.
 func (s *Service) Connect(ctx context.Context, platform, shop, token string) (models.Connection, error) {
-	shop = strings.ToLower(strings.TrimSpace(shop))
-	validate, ok := s.ValidateShop[platform]
-	if !ok {
-		return models.Connection{}, &models.ValidationError{Message: "unknown platform " + platform}
-	}
-	if err := validate(shop); err != nil {
-		return models.Connection{}, &models.ValidationError{Message: err.Error()}
-	}
-	if strings.TrimSpace(token) == "" {
-		return models.Connection{}, &models.ValidationError{Message: "an access token is required"}
-	}
-	now := s.Now()
-	var conn models.Connection
-	err := s.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Where("platform = ? AND shop = ?", platform, shop).Take(&conn).Error
-		if err == nil {
-			conn.AccessToken, conn.UninstalledAt, conn.UpdatedAt = token, nil, now
-			return tx.Save(&conn).Error
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return fmt.Errorf("look up connection: %w", err)
-		}
-		acct := models.Account{Name: shop, IsRetailer: true, Currency: "USD", RoutingTrigger: string(routing.TriggerPaid),
-			LateAcceptHours: 24, LateShipDays: 3, CreatedAt: now, UpdatedAt: now}
-		if err := tx.Create(&acct).Error; err != nil {
-			return fmt.Errorf("create retailer account: %w", err)
-		}
-		conn = models.Connection{AccountID: acct.ID, Platform: platform, Shop: shop, AccessToken: token,
-			InstalledAt: now, CreatedAt: now, UpdatedAt: now}
-		if err := tx.Create(&conn).Error; err != nil {
-			return fmt.Errorf("create connection: %w", err)
-		}
-		return nil
-	})
-	return conn, err
+	return s.Install(ctx, platform, shop, Grant{AccessToken: token})
 }
 
 // Retailer finds the retailer account that owns a shop.

@@ -36,6 +36,10 @@ const (
 	Shop   = "test-retailer.myshopify.com"
 	Token  = "shpat_test_token"
 	Secret = "test-app-secret"
+	// EncryptionKey seals tokens at rest; fixed, so a restarted harness reads them.
+	EncryptionKey = "Y29uc2lnbi10ZXN0LWVuY3J5cHRpb24ta2V5LTMyYiE="
+	// APIKey is the app's client id.
+	APIKey = "test-api-key"
 )
 
 // Harness is one running Consign with its fake Shopify.
@@ -78,6 +82,7 @@ func Start(t testing.TB, d database.Dialect, opts Options) *Harness {
 	if h.Fake == nil {
 		h.Fake = fakeshopify.New(fakeshopify.Options{})
 		h.Fake.SetToken(Shop, Token)
+		h.Fake.SetApp(APIKey, Secret, 0, 0)
 	}
 	fakeSrv := httptest.NewServer(h.Fake)
 	t.Cleanup(fakeSrv.Close)
@@ -99,8 +104,8 @@ func Start(t testing.TB, d database.Dialect, opts Options) *Harness {
 	}
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{
-			"DATABASE_URL": h.DBURL, "SHOPIFY_API_KEY": "test-api-key", "SHOPIFY_API_SECRET": Secret,
-			"SHOPIFY_API_BASE_URL": fakeSrv.URL,
+			"DATABASE_URL": h.DBURL, "SHOPIFY_API_KEY": APIKey, "SHOPIFY_API_SECRET": Secret,
+			"SHOPIFY_API_BASE_URL": fakeSrv.URL, "CONSIGN_ENCRYPTION_KEY": EncryptionKey,
 		}[k]
 	})
 	if err != nil {

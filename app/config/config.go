@@ -9,7 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/consign/consign/app/secrets"
 )
+
+// DefaultShopifyScopes are the Admin API scopes Consign asks a shop for.
+const DefaultShopifyScopes = "read_orders,write_orders,read_fulfillments,write_fulfillments," +
+	"read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,read_products"
 
 // Config is everything Consign reads from its environment.
 type Config struct {
@@ -30,6 +36,20 @@ type Config struct {
 	// takes its process for dead and runs it again, a duration such as 2m
 	// (default: the queue's, 2 minutes). Must exceed the job timeout.
 	RescueAfter time.Duration
+	// CONSIGN_RECONCILE_INTERVAL: how often each store is asked for the
+	// orders its webhooks missed, a duration such as 5m (default 5m; 0 turns
+	// reconciliation off).
+	ReconcileInterval time.Duration
+	// CONSIGN_ENCRYPTION_KEY: 32 bytes, base64; seals store tokens at rest.
+	// serve refuses to start without it; the demo makes one up.
+	EncryptionKey []byte
+	// CONSIGN_ENCRYPTION_KEYS_OLD: comma-separated older keys that still
+	// open tokens sealed before a rotation.
+	EncryptionKeysOld [][]byte
+	// APP_URL: the public base URL, for OAuth redirects (default http://localhost:PORT).
+	AppURL string
+	// SHOPIFY_SCOPES: the Admin API scopes asked for on install (default DefaultShopifyScopes).
+	ShopifyScopes string
 }
 
 // Load parses the environment through getenv (os.Getenv in production).
@@ -42,6 +62,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ShopifyAPIBaseURL: strings.TrimRight(getenv("SHOPIFY_API_BASE_URL"), "/"),
 		WebhookMaxBytes:   2 << 20,
 		LogFormat:         "json",
+		ReconcileInterval: 5 * time.Minute,
 	}
 	var errs []error
 	if v := getenv("PORT"); v != "" {
@@ -80,6 +101,40 @@ func Load(getenv func(string) string) (Config, error) {
 			*d.dst = n
 		}
 	}
+	if v := getenv("CONSIGN_ENCRYPTION_KEY"); v != "" {
+		k, err := secrets.ParseKey(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONSIGN_ENCRYPTION_KEY: %w", err))
+		}
+		c.EncryptionKey = k
+	}
+	if v := getenv("CONSIGN_ENCRYPTION_KEYS_OLD"); v != "" {
+		for i, part := range strings.Split(v, ",") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			k, err := secrets.ParseKey(part)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("CONSIGN_ENCRYPTION_KEYS_OLD key %d: %w", i+1, err))
+			}
+			c.EncryptionKeysOld = append(c.EncryptionKeysOld, k)
+		}
+	}
+	c.ShopifyScopes = strings.TrimSpace(getenv("SHOPIFY_SCOPES"))
+	if c.ShopifyScopes == "" {
+		c.ShopifyScopes = DefaultShopifyScopes
+	}
+	c.AppURL = strings.TrimRight(getenv("APP_URL"), "/")
+	if c.AppURL == "" {
+		c.AppURL = fmt.Sprintf("http://localhost:%d", c.Port)
+	}
+	if v := getenv("CONSIGN_RECONCILE_INTERVAL"); v != "" {
+		n, err := time.ParseDuration(v)
+		if err != nil || n < 0 || (n > 0 && n < time.Minute) {
+			errs = append(errs, fmt.Errorf("CONSIGN_RECONCILE_INTERVAL=%q must be a duration of at least 1m (or 0 to turn it off)", v))
+		}
+		c.ReconcileInterval = n
+	}
 	if c.JobTimeout > 0 && c.RescueAfter > 0 && c.RescueAfter <= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("CONSIGN_RESCUE_AFTER (%s) must exceed CONSIGN_JOB_TIMEOUT (%s)", c.RescueAfter, c.JobTimeout))
 	}
@@ -106,6 +161,9 @@ func (c Config) ValidateServe() error {
 	if c.ShopifyAPISecret == "" {
 		missing = append(missing, "SHOPIFY_API_SECRET")
 	}
+	if len(c.EncryptionKey) == 0 {
+		missing = append(missing, "CONSIGN_ENCRYPTION_KEY")
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("serve needs %s in the environment", strings.Join(missing, " and "))
 	}
@@ -126,6 +184,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("shopify_api_key", c.ShopifyAPIKey),
 		slog.String("shopify_api_secret", mask(c.ShopifyAPISecret)),
 		slog.String("shopify_api_base_url", c.ShopifyAPIBaseURL),
+		slog.String("app_url", c.AppURL),
+		slog.Bool("encryption_key_set", len(c.EncryptionKey) > 0),
+		slog.Int("encryption_keys_old", len(c.EncryptionKeysOld)),
 	)
 }
 

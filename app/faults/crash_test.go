@@ -60,7 +60,7 @@ func crashRecovery(t *testing.T, bin string, d database.Dialect) {
 		}
 	})
 	env := []string{
-		"DATABASE_URL=" + dbURL, "SHOPIFY_API_KEY=test-api-key", "SHOPIFY_API_SECRET=" + apptest.Secret,
+		"DATABASE_URL=" + dbURL, "SHOPIFY_API_KEY=test-api-key", "SHOPIFY_API_SECRET=" + apptest.Secret, "CONSIGN_ENCRYPTION_KEY=" + apptest.EncryptionKey,
 		"SHOPIFY_API_BASE_URL=" + fakeSrv.URL, "LOG_LEVEL=warn",
 		// A dead process's running jobs are rescued after 10 s, not 2 min.
 		"CONSIGN_JOB_TIMEOUT=5s", "CONSIGN_RESCUE_AFTER=10s",

@@ -18,7 +18,7 @@ import (
 // Request is one shipment as a store needs it.
 type Request struct {
 	Shop            string
-	AccessToken     string
+	ConnectionID    int64 // the pusher gets the store's token for it (accounts.Service.AccessToken)
 	OrderExternalID string
 	OrderGID        string
 	Lines           []Line
@@ -49,6 +49,9 @@ type RetryableError struct {
 func (e *RetryableError) Error() string { return e.Err.Error() }
 func (e *RetryableError) Unwrap() error { return e.Err }
 
+// errUninstalled refuses a push to a store that uninstalled Consign.
+var errUninstalled = errors.New("the store uninstalled Consign: the fulfillment was not sent")
+
 // Service pushes shipments.
 type Service struct {
 	DB      *database.DB
@@ -70,6 +73,9 @@ func (s *Service) Push(ctx context.Context, shipmentID int64) error {
 		return nil // pushed (or refused) by an earlier run
 	}
 	req, platform, orderID, err := s.request(db, sh)
+	if errors.Is(err, errUninstalled) {
+		return s.fail(db, sh, orderID, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -103,6 +109,9 @@ func (s *Service) request(db *gorm.DB, sh models.Shipment) (Request, string, int
 	if err := db.Take(&conn, po.Order.ConnectionID).Error; err != nil {
 		return Request{}, "", 0, fmt.Errorf("load connection %d: %w", po.Order.ConnectionID, err)
 	}
+	if conn.UninstalledAt != nil {
+		return Request{}, "", po.OrderID, errUninstalled
+	}
 	orderLineOf := make(map[int64]int64, len(po.Lines))
 	var orderLineIDs []int64
 	for _, l := range po.Lines {
@@ -118,7 +127,7 @@ func (s *Service) request(db *gorm.DB, sh models.Shipment) (Request, string, int
 		external[l.ID] = l.ExternalID
 	}
 	req := Request{
-		Shop: conn.Shop, AccessToken: conn.AccessToken,
+		Shop: conn.Shop, ConnectionID: conn.ID,
 		OrderExternalID: po.Order.ExternalID, OrderGID: po.Order.GID,
 		Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, TrackingURL: sh.TrackingURL,
 	}

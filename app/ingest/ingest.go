@@ -28,6 +28,10 @@ type Delivery struct {
 	// Handled tells whether the topic is one Consign acts on; others are
 	// stored as ignored, for audit.
 	Handled bool
+	// EvenUninstalled accepts the delivery for an uninstalled connection:
+	// lifecycle and privacy topics (shop/redact comes ~48 h after
+	// app/uninstalled) must still be acted on.
+	EvenUninstalled bool
 }
 
 // Outcome says what became of a delivery.
@@ -66,7 +70,7 @@ func classify(d Delivery, connID *int64, active bool) (string, string) {
 	switch {
 	case connID == nil:
 		return models.EventIgnored, "no connection for shop " + d.Shop
-	case !active:
+	case !active && !d.EvenUninstalled:
 		return models.EventIgnored, "connection for shop " + d.Shop + " is uninstalled"
 	case !d.Handled:
 		return models.EventIgnored, "topic " + d.Topic + " is not handled"

@@ -12,6 +12,7 @@ import (
 	"github.com/consign/consign/app/database/dbtest"
 	"github.com/consign/consign/app/ingest"
 	"github.com/consign/consign/app/queue"
+	"github.com/consign/consign/app/secrets"
 )
 
 // Concurrent deliveries share transactions; each is still answered for
@@ -22,6 +23,7 @@ func TestConcurrentDeliveriesShareTransactions(t *testing.T) {
 		ctx := context.Background()
 		now := func() time.Time { return time.Now().UTC() }
 		acc := &accounts.Service{DB: db, Now: now, ValidateShop: map[string]func(string) error{"shopify": func(string) error { return nil }}}
+		acc.Tokens, _ = secrets.NewKeyring(secrets.NewKey())
 		if _, err := acc.Connect(ctx, "shopify", "shop.myshopify.com", "token"); err != nil {
 			t.Fatal(err)
 		}
@@ -103,6 +105,69 @@ func TestBadDeliveryFailsOnlyItself(t *testing.T) {
 		db.Gorm.Table("webhook_events").Where("delivery_id LIKE 'd-%'").Count(&events)
 		if events != 27 {
 			t.Errorf("%d good events stored, want 27", events)
+		}
+	})
+}
+
+// An uninstalled shop's deliveries are ignored, except the topics that must
+// still be acted on (lifecycle and privacy), alone or in a shared batch.
+func TestUninstalledShopTakesOnlyEvenUninstalledTopics(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := func() time.Time { return time.Now().UTC() }
+		acc := &accounts.Service{DB: db, Now: now, ValidateShop: map[string]func(string) error{"shopify": func(string) error { return nil }}}
+		acc.Tokens, _ = secrets.NewKeyring(secrets.NewKey())
+		conn, err := acc.Connect(ctx, "shopify", "gone.myshopify.com", "token")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Table("connections").Where("id = ?", conn.ID).Update("uninstalled_at", now()).Error; err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := queue.NewClient(db, nil, queue.DefaultConfig(db.Dialect), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := &ingest.Ingester{DB: db, Queue: jobs, Now: now}
+		delivery := func(i int) ingest.Delivery {
+			d := ingest.Delivery{Platform: "shopify", Topic: "orders/create", Shop: "gone.myshopify.com",
+				DeliveryID: fmt.Sprintf("u-%d", i), Body: []byte(`{}`), Handled: true}
+			if i%2 == 0 {
+				d.Topic, d.EvenUninstalled = "shop/redact", true
+			}
+			return d
+		}
+		// One alone (its own transaction), then many at once (shared ones).
+		if out, _, err := in.Ingest(ctx, delivery(0)); err != nil || out != ingest.Stored {
+			t.Fatalf("shop/redact alone: %s %v", out, err)
+		}
+		const n = 40
+		outcomes := make([]ingest.Outcome, n)
+		var wg sync.WaitGroup
+		for i := 1; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var err error
+				if outcomes[i], _, err = in.Ingest(ctx, delivery(i)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for i := 1; i < n; i++ {
+			want := ingest.Ignored
+			if i%2 == 0 {
+				want = ingest.Stored
+			}
+			if outcomes[i] != want {
+				t.Errorf("delivery %d (%s): %s, want %s", i, delivery(i).Topic, outcomes[i], want)
+			}
+		}
+		var queued int64
+		db.Gorm.Table("river_job").Where("kind = ?", "process_event").Count(&queued)
+		if queued != n/2 {
+			t.Errorf("%d jobs, want %d", queued, n/2)
 		}
 	})
 }

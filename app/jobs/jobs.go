@@ -12,6 +12,8 @@ import (
 	"github.com/consign/consign/app/pipeline"
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/app/queue"
+	"github.com/consign/consign/app/reconcile"
+	"github.com/consign/consign/app/supplierstore"
 	"github.com/consign/consign/models"
 )
 
@@ -20,6 +22,9 @@ type Deps struct {
 	Pipeline    *pipeline.Pipeline
 	Purchasing  *purchasing.Service
 	Fulfillment *fulfillment.Service
+	Reconcile   *reconcile.Service // optional
+	// SupplierStores runs the store channel; optional.
+	SupplierStores *supplierstore.Service
 }
 
 // Workers registers every worker.
@@ -29,6 +34,8 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &routeOrder{p: d.Pipeline})
 	river.AddWorker(w, &deliverPO{s: d.Purchasing})
 	river.AddWorker(w, &pushShipment{s: d.Fulfillment})
+	addReconcileWorkers(w, d.Reconcile)
+	addSupplierStoreWorkers(w, d.SupplierStores)
 	return w
 }
 

@@ -2,16 +2,19 @@ package pipeline
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/consign/consign/app/canonical"
+	"github.com/consign/consign/app/queue"
 	"github.com/consign/consign/models"
 )
 
@@ -23,11 +26,13 @@ func (p *Pipeline) ProcessEvent(ctx context.Context, eventID int64) error {
 	// One read for the event, its connection and the retailer's trigger.
 	var ev struct {
 		models.WebhookEvent
-		AccountID      int64
-		ConnPlatform   string
-		RoutingTrigger string
+		AccountID         int64
+		ConnPlatform      string
+		ConnUninstalledAt *time.Time
+		RoutingTrigger    string
+		IsRetailer        bool
 	}
-	err := db.Raw(`SELECT e.*, c.account_id, c.platform AS conn_platform, a.routing_trigger
+	err := db.Raw(`SELECT e.*, c.account_id, c.platform AS conn_platform, c.uninstalled_at AS conn_uninstalled_at, a.routing_trigger, a.is_retailer
 		FROM webhook_events e
 		LEFT JOIN connections c ON c.id = e.connection_id
 		LEFT JOIN accounts a ON a.id = c.account_id
@@ -43,6 +48,15 @@ func (p *Pipeline) ProcessEvent(ctx context.Context, eventID int64) error {
 	}
 	if handle, ok := p.Topics[ev.Platform+" "+ev.Topic]; ok {
 		return p.processTopic(ctx, handle, ev.WebhookEvent)
+	}
+	if ev.ConnUninstalledAt != nil {
+		// Queued before the uninstall: the store no longer wants its orders routed.
+		return p.finishEvent(db, ev.ID, models.EventIgnored, "the store uninstalled Consign before this was processed")
+	}
+	if !ev.IsRetailer {
+		// A supplier's own store (store channel) sends its orders too,
+		// the ones Consign created there among them: not ours to route.
+		return p.finishEvent(db, ev.ID, models.EventIgnored, "the shop is a supplier's store: its orders are not routed")
 	}
 	translate, ok := p.Translators[ev.Platform]
 	if !ok {
@@ -284,6 +298,13 @@ func (p *Pipeline) cancelOrder(ctx context.Context, tx *gorm.DB, orderID int64, 
 			}
 			if err := models.ReleaseInventory(tx, po.Lines); err != nil {
 				return err
+			}
+			// Its order in the supplier's own store goes too. (One still
+			// being created is cancelled by the job creating it.)
+			if po.RemoteOrderID != "" {
+				if _, err := p.Queue.InsertTx(ctx, tx.Statement.ConnPool.(*sql.Tx), queue.CancelStoreOrder{PurchaseOrderID: po.ID}, nil); err != nil {
+					return fmt.Errorf("enqueue cancel of purchase order %d's store order: %w", po.ID, err)
+				}
 			}
 		default:
 			shipped = append(shipped, po.Number+" ("+po.State+")")

@@ -105,7 +105,12 @@ func (s *Service) Get(ctx context.Context, supplierID, poID int64) (models.Purch
 
 // Deliver hands a new PO to its supplier. The portal and the API read POs
 // straight from the database, so delivery there is marking it sent; other
-// channels (email, EDI, the supplier's own store) hook in here.
+// channels (email, EDI) hook in here.
+//
+// A supplier on the store channel works in its own Shopify store: the PO is
+// sent and accepted at once, and a job creates it there as an order. The
+// supplier answers by fulfilling (or not) in its store, as with any order;
+// there is no separate accept step it could take in Consign.
 func (s *Service) Deliver(ctx context.Context, poID int64) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		po, err := s.lockPO(tx, poID, 0)
@@ -115,7 +120,29 @@ func (s *Service) Deliver(ctx context.Context, poID int64) error {
 		if po.State != models.POPending {
 			return nil // delivered by an earlier run
 		}
-		return models.TransitionPO(ctx, tx, &po, models.POSent, "available in the supplier portal and API", "consign", s.Now())
+		var p models.Partnership
+		// No partnership row (removed since) reads as the portal.
+		if err := tx.Select("channel").Where("retailer_id = ? AND supplier_id = ?", po.RetailerID, po.SupplierID).Limit(1).Find(&p).Error; err != nil {
+			return fmt.Errorf("load partnership of purchase order %d: %w", po.ID, err)
+		}
+		if p.Channel != models.ChannelStore {
+			return models.TransitionPO(ctx, tx, &po, models.POSent, "available in the supplier portal and API", "consign", s.Now())
+		}
+		now := s.Now()
+		if err := models.TransitionPO(ctx, tx, &po, models.POSent, "sent to the supplier's store", "consign", now); err != nil {
+			return err
+		}
+		if err := models.TransitionPO(ctx, tx, &po, models.POAccepted, "accepted: the supplier fulfils it in its own store", "consign", now); err != nil {
+			return err
+		}
+		if err := tx.Model(&models.POLine{}).Where("purchase_order_id = ? AND state = ?", po.ID, models.LineOpen).
+			Update("state", models.LineAccepted).Error; err != nil {
+			return fmt.Errorf("accept lines of purchase order %d: %w", po.ID, err)
+		}
+		if _, err := s.Queue.InsertTx(ctx, tx.Statement.ConnPool.(*sql.Tx), queue.CreateStoreOrder{PurchaseOrderID: po.ID}, nil); err != nil {
+			return fmt.Errorf("enqueue store order of purchase order %d: %w", po.ID, err)
+		}
+		return nil
 	})
 }
 
@@ -216,11 +243,24 @@ func (in ShipmentInput) Validate() error {
 // AddShipment records tracking for some units of an accepted PO and queues
 // the push to the retailer's store. Shipping more than ordered is refused.
 func (s *Service) AddShipment(ctx context.Context, supplierID, poID int64, in ShipmentInput) (models.Shipment, error) {
+	var sh models.Shipment
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		var err error
+		sh, err = s.AddShipmentTx(ctx, tx, supplierID, poID, in, "")
+		return err
+	})
+	return sh, err
+}
+
+// AddShipmentTx is AddShipment inside the caller's transaction. A shipment
+// that comes from a fulfillment in the supplier's own store passes that
+// fulfillment's id, which a PO records once (a unique index).
+func (s *Service) AddShipmentTx(ctx context.Context, tx *gorm.DB, supplierID, poID int64, in ShipmentInput, remoteFulfillmentID string) (models.Shipment, error) {
 	if err := in.Validate(); err != nil {
 		return models.Shipment{}, err
 	}
 	var sh models.Shipment
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
+	err := func() error {
 		po, err := s.lockPO(tx, poID, supplierID)
 		if err != nil {
 			return err
@@ -248,7 +288,8 @@ func (s *Service) AddShipment(ctx context.Context, supplierID, poID int64, in Sh
 		now := s.Now()
 		sh = models.Shipment{
 			PurchaseOrderID: po.ID, Carrier: strings.TrimSpace(in.Carrier), TrackingNumber: strings.TrimSpace(in.TrackingNumber),
-			TrackingURL: strings.TrimSpace(in.TrackingURL), State: models.ShipmentPending, CreatedAt: now,
+			TrackingURL: strings.TrimSpace(in.TrackingURL), State: models.ShipmentPending, RemoteFulfillmentID: remoteFulfillmentID,
+			CreatedAt: now,
 		}
 		for _, l := range in.Lines {
 			sh.Lines = append(sh.Lines, models.ShipmentLine{POLineID: l.LineID, Quantity: l.Quantity})
@@ -272,7 +313,7 @@ func (s *Service) AddShipment(ctx context.Context, supplierID, poID int64, in Sh
 			return fmt.Errorf("enqueue push of shipment %d: %w", sh.ID, err)
 		}
 		return nil
-	})
+	}()
 	return sh, err
 }
 

@@ -65,6 +65,8 @@ type Config struct {
 	RetryPolicy river.ClientRetryPolicy
 	// Middleware wraps every job insert or run (metrics); optional.
 	Middleware []rivertype.Middleware
+	// PeriodicJobs are inserted on their schedules by the elected leader.
+	PeriodicJobs []*river.PeriodicJob
 }
 
 // DefaultConfig suits one app machine on either dialect, sized by `consign
@@ -104,6 +106,7 @@ func NewClient(db *database.DB, workers *river.Workers, cfg Config, log *slog.Lo
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 		rc.FetchCooldown = cfg.FetchCooldown
 		rc.FetchPollInterval = cfg.FetchPollInterval
+		rc.PeriodicJobs = cfg.PeriodicJobs
 	}
 	client, err := river.NewClient(db.RiverDriver(), rc)
 	if err != nil {

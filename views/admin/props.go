@@ -37,6 +37,7 @@ var (
 		{"orders", "Orders", "/app/orders"},
 		{"attention", "Needs attention", "/app/attention"},
 		{"suppliers", "Suppliers", "/app/suppliers"},
+		{"privacy", "Privacy", "/app/privacy"},
 		{"settings", "Settings", "/app/settings"},
 	}
 	supplierSections = []section{{"purchase-orders", "Purchase orders", "/app/purchase-orders"}}

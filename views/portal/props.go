@@ -113,9 +113,12 @@ type PODetailProps struct {
 	Total     string
 	Created   string
 	ShipTo    []string // address lines
-	Lines     []LineView
-	History   []EventView
-	Shipments []ShipmentView
+	// ShipToRedacted: the store withheld the recipient's name and address
+	// (protected customer data) or they were erased.
+	ShipToRedacted bool
+	Lines          []LineView
+	History        []EventView
+	Shipments      []ShipmentView
 	// CanAnswer: the PO waits for accept or reject (whole or by line).
 	CanAnswer bool
 	// CanShip: accepted lines have units without tracking.

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,7 +65,7 @@ type ClientOptions struct {
 // keep one per shop, so its view of the shop's rate-limit bucket is shared.
 type Client struct {
 	shop        string
-	token       string
+	token       atomic.Pointer[string] // replaced when the shop's token rotates (Clients.Get)
 	endpoint    string
 	http        *http.Client
 	maxAttempts int
@@ -95,7 +96,6 @@ func NewClient(shop, accessToken string, opts ClientOptions) (*Client, error) {
 	}
 	c := &Client{
 		shop:        shop,
-		token:       accessToken,
 		endpoint:    base + "/admin/api/" + APIVersion + "/graphql.json",
 		maxAttempts: opts.MaxAttempts,
 		maxWait:     opts.MaxWait,
@@ -104,6 +104,7 @@ func NewClient(shop, accessToken string, opts ClientOptions) (*Client, error) {
 		log:         opts.Logger,
 		onWait:      opts.OnWait,
 	}
+	c.token.Store(&accessToken)
 	hc := http.Client{Timeout: defaultTimeout}
 	if opts.HTTPClient != nil {
 		hc = *opts.HTTPClient // a copy: we must not change the caller's client
@@ -315,7 +316,7 @@ func (c *Client) exchange(ctx context.Context, payload []byte) (int, http.Header
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Shopify-Access-Token", c.token)
+	req.Header.Set("X-Shopify-Access-Token", *c.token.Load())
 	req.Header.Set(ShopHeader, c.shop)
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -11,8 +11,13 @@ const (
 	otherCost      = 1
 )
 
-func requestedCost(op string) float64 {
-	switch op {
+func requestedCost(req *Request) float64 {
+	if c, ok := storeOrderCost(req.Operation); ok {
+		return c
+	}
+	switch req.Operation {
+	case "updatedOrders":
+		return ordersQueryCost(req.Variables)
 	case "order":
 		return orderQueryCost
 	case "fulfillmentCreate":

@@ -87,7 +87,7 @@ func (s *Server) nextFault(op string) (Fault, bool) {
 		return Fault{}, false
 	}
 	f := s.faults[0]
-	if (f.kind == faultUserErrors || f.kind == faultLostResponse) && op != "fulfillmentCreate" {
+	if (f.kind == faultUserErrors || f.kind == faultLostResponse) && !mutating(op) {
 		return Fault{}, false
 	}
 	s.faults = s.faults[1:]

@@ -55,7 +55,8 @@ type Server struct {
 	shops    map[string]*shop
 	faults   []Fault
 	requests []Request
-	lastID   uint64 // for new GIDs
+	lastID   uint64   // for new GIDs
+	oauth    oauthApp // the app's OAuth state: oauth.go
 }
 
 // Line is an order line given to AddOrder: ID is Shopify's numeric line item
@@ -105,6 +106,8 @@ type shop struct {
 	orders       map[string]*order
 	fulfillments []Fulfillment
 	bucket       bucket
+	created      []*CreatedOrder // by orderCreate (orders_create.go)
+	orderCount   int
 }
 
 // New returns an empty fake.
@@ -214,6 +217,10 @@ func (s *Server) newID() uint64 {
 
 // ServeHTTP answers POST /admin/api/VERSION/graphql.json.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == oauthTokenPath {
+		s.serveOAuthToken(w, r) // oauth.go
+		return
+	}
 	m := pathPattern.FindStringSubmatch(r.URL.Path)
 	if m == nil {
 		writeJSON(w, http.StatusNotFound, map[string]string{"errors": "Not Found"})
@@ -291,8 +298,11 @@ func (s *Server) decide(h http.Header, req *Request, sh *shop, f Fault) (int, an
 		return record(http.StatusInternalServerError, map[string]string{"errors": "Internal Server Error"})
 	}
 
-	requested := requestedCost(req.Operation)
+	requested := requestedCost(req)
 	level := sh.bucket.level(req.At, s.opts.MaximumAvailable, s.opts.RestoreRate)
+	if requested > maxQueryCost {
+		return record(http.StatusOK, maxCostExceeded(s.extensions(requested, nil, level)))
+	}
 	if f.kind == faultThrottled || (s.opts.EnforceRateLimit && level < requested) {
 		if f.kind == faultThrottled {
 			// Report the bucket one second of refill short of this request.
@@ -361,6 +371,14 @@ func shopOf(r *http.Request) string {
 }
 
 func operationOf(query string) string {
+	// Reconciliation's listing (orders.go) before the supplier-store search:
+	// both read orders(.
+	if strings.Contains(query, "orders(") && strings.Contains(query, "sortKey: UPDATED_AT") {
+		return "updatedOrders"
+	}
+	if op := storeOrderOperation(query); op != "" {
+		return op
+	}
 	switch {
 	case strings.Contains(query, "fulfillmentCreate("):
 		return "fulfillmentCreate"

@@ -10,6 +10,7 @@ type order struct {
 	gid          string
 	fos          []*fulfillmentOrder
 	fulfillments []Fulfillment
+	details      *Order // set by PutOrder; the orders query lists only these
 }
 
 type fulfillmentOrder struct {
@@ -58,6 +59,8 @@ func (fo *fulfillmentOrder) acceptsFulfillment() bool {
 // execute performs an authenticated, unthrottled request. The caller holds mu.
 func (s *Server) execute(sh *shop, req *Request, f Fault) response {
 	switch req.Operation {
+	case "updatedOrders":
+		return sh.ordersQuery(req.Variables)
 	case "order":
 		var v struct {
 			ID string `json:"id"`
@@ -85,6 +88,9 @@ func (s *Server) execute(sh *shop, req *Request, f Fault) response {
 			p.UserErrors = []userErrorJSON{}
 		}
 		return response{Data: map[string]any{"fulfillmentCreate": p}}
+	}
+	if resp, ok := s.executeStoreOrder(sh, req, f); ok {
+		return resp
 	}
 	return response{Errors: []gqlError{{
 		Message:    "fakeshopify supports only the order query and fulfillmentCreate",

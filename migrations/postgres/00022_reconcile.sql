@@ -1,0 +1,12 @@
+-- +goose Up
+-- Reconciliation reads each connection's orders updated since its
+-- checkpoint: the newest update already stored (last_updated_at; NULL before
+-- the first run) and when it last finished a run.
+CREATE TABLE reconcile_checkpoints (
+    connection_id   BIGINT PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+    last_updated_at TIMESTAMPTZ,
+    last_run_at     TIMESTAMPTZ
+);
+
+-- +goose Down
+DROP TABLE reconcile_checkpoints;
