@@ -49,7 +49,8 @@ Commands:
                               list purchase orders
   route ORDER_ID              route an order again after a mapping or catalog change
   events replay EVENT_ID      process a stored webhook event again
-  bench ingest                measure webhook ingest against a plain insert loop
+  bench ingest|pipeline|route|import|push
+                              measure a scenario against its baseline (docs/PERFORMANCE.md)
 
 Every setup command takes --json and then prints one JSON object.
 Configuration comes from the environment: see README.md.
