@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -17,16 +16,9 @@ import (
 // connection. A shop already connected to another account is refused: one
 // store belongs to one account.
 func (s *Service) ConnectSupplierStore(ctx context.Context, supplierID int64, platform, shop string, g Grant) (models.Connection, error) {
-	shop = strings.ToLower(strings.TrimSpace(shop))
-	validate, ok := s.ValidateShop[platform]
-	if !ok {
-		return models.Connection{}, &models.ValidationError{Message: "unknown platform " + platform}
-	}
-	if err := validate(shop); err != nil {
-		return models.Connection{}, &models.ValidationError{Message: err.Error()}
-	}
-	if strings.TrimSpace(g.AccessToken) == "" {
-		return models.Connection{}, &models.ValidationError{Message: "an access token is required"}
+	shop, err := s.checkGrant(platform, shop, g)
+	if err != nil {
+		return models.Connection{}, err
 	}
 	sealed, err := s.seal(g)
 	if err != nil {

@@ -45,16 +45,9 @@ var ErrNoToken = errors.New("connection has no usable access token")
 // the connection, reactivating it if it was uninstalled. Tokens are sealed
 // with the current key.
 func (s *Service) Install(ctx context.Context, platform, shop string, g Grant) (models.Connection, error) {
-	shop = strings.ToLower(strings.TrimSpace(shop))
-	validate, ok := s.ValidateShop[platform]
-	if !ok {
-		return models.Connection{}, &models.ValidationError{Message: "unknown platform " + platform}
-	}
-	if err := validate(shop); err != nil {
-		return models.Connection{}, &models.ValidationError{Message: err.Error()}
-	}
-	if strings.TrimSpace(g.AccessToken) == "" {
-		return models.Connection{}, &models.ValidationError{Message: "an access token is required"}
+	shop, err := s.checkGrant(platform, shop, g)
+	if err != nil {
+		return models.Connection{}, err
 	}
 	sealed, err := s.seal(g)
 	if err != nil {
@@ -234,4 +227,21 @@ func (s *Service) refresh(ctx context.Context, tx *gorm.DB, conn models.Connecti
 		return "", fmt.Errorf("store refreshed tokens of connection %d: %w", conn.ID, err)
 	}
 	return g.AccessToken, nil
+}
+
+// checkGrant normalises a shop name and checks it, and the grant, before
+// anything is stored.
+func (s *Service) checkGrant(platform, shop string, g Grant) (string, error) {
+	shop = strings.ToLower(strings.TrimSpace(shop))
+	validate, ok := s.ValidateShop[platform]
+	if !ok {
+		return "", &models.ValidationError{Message: "unknown platform " + platform}
+	}
+	if err := validate(shop); err != nil {
+		return "", &models.ValidationError{Message: err.Error()}
+	}
+	if strings.TrimSpace(g.AccessToken) == "" {
+		return "", &models.ValidationError{Message: "an access token is required"}
+	}
+	return shop, nil
 }
