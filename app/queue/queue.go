@@ -50,11 +50,21 @@ type PushShipment struct {
 
 func (PushShipment) Kind() string { return "push_shipment" }
 
+func (PushShipment) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueuePlatform} }
+
+// QueuePlatform runs the jobs that wait on a store's API (pushes, reconcile,
+// supplier-store orders) apart from the order pipeline: a slow or
+// throttling store must never hold the workers that turn webhooks into POs.
+const QueuePlatform = "platform"
+
 // Config sizes the worker pool. River fetches at most once per FetchCooldown
 // and runs at most MaxWorkers jobs at once, so short jobs are capped near
 // MaxWorkers / FetchCooldown per process.
 type Config struct {
-	MaxWorkers        int
+	MaxWorkers int
+	// PlatformWorkers run QueuePlatform jobs (default 8); they mostly wait
+	// on the network.
+	PlatformWorkers   int
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
 	JobTimeout        time.Duration
@@ -103,7 +113,14 @@ func NewClient(db *database.DB, workers *river.Workers, cfg Config, log *slog.Lo
 	}
 	if workers != nil {
 		rc.Workers = workers
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		platform := cfg.PlatformWorkers
+		if platform == 0 {
+			platform = 8
+		}
+		rc.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cfg.MaxWorkers},
+			QueuePlatform:      {MaxWorkers: platform},
+		}
 		rc.FetchCooldown = cfg.FetchCooldown
 		rc.FetchPollInterval = cfg.FetchPollInterval
 		rc.PeriodicJobs = cfg.PeriodicJobs

@@ -24,7 +24,7 @@ type ReconcileAll struct{}
 func (ReconcileAll) Kind() string { return "reconcile_all" }
 
 func (ReconcileAll) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: uniqueWhileOpen}
+	return river.InsertOpts{Queue: QueuePlatform, UniqueOpts: uniqueWhileOpen}
 }
 
 // ReconcileConnection fetches one connection's orders updated since its
@@ -36,7 +36,7 @@ type ReconcileConnection struct {
 func (ReconcileConnection) Kind() string { return "reconcile_connection" }
 
 func (ReconcileConnection) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: uniqueWhileOpen}
+	return river.InsertOpts{Queue: QueuePlatform, UniqueOpts: uniqueWhileOpen}
 }
 
 // PeriodicReconcile schedules ReconcileAll every interval, the first one interval
