@@ -233,6 +233,17 @@ func TestCancelledAfterRouting(t *testing.T) {
 		if n := h.Count("po_events", "to_state = ? AND reason = ?", models.POCancelled, "order cancelled in the store"); n != 2 {
 			t.Errorf("cancellation history rows = %d, want 2", n)
 		}
+		// The cancelled POs' stock is back; the shipped one's is not.
+		for sku, want := range map[string]int{"NW-TENT-2P": 499, "BH-MUG-12": 500, "CL-KNIFE-FX": 500} {
+			var item models.CatalogItem
+			apptest.Must(t, h.App.DB.Gorm.Where("sku = ?", sku).Take(&item).Error)
+			if item.Inventory == nil {
+				t.Fatalf("%s stock is untracked after cancel", sku)
+			}
+			if *item.Inventory != want {
+				t.Errorf("%s stock after cancel = %d, want %d", sku, *item.Inventory, want)
+			}
+		}
 		var order models.Order
 		apptest.Must(t, h.App.DB.Gorm.Take(&order).Error)
 		if order.State != models.OrderCancelled || order.Attention == "" {

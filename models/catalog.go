@@ -10,24 +10,53 @@ import (
 )
 
 // ReserveInventory takes units (by catalog item id) out of stock, never
-// below zero, in two statements at most. Items whose stock is not tracked (NULL) are
-// left alone. Two orders that share items must lock their rows in the same
-// order or they deadlock (a plain UPDATE ... WHERE id IN (...) locks in scan
-// order, and did): on Postgres a sorted SELECT ... FOR UPDATE locks them
-// first; SQLite has one writer and cannot deadlock.
+// below zero.
 func ReserveInventory(tx *gorm.DB, units map[int64]int) error {
-	if len(units) == 0 {
+	delta := make(map[int64]int, len(units))
+	for id, n := range units {
+		delta[id] = -n
+	}
+	if err := adjustInventory(tx, delta); err != nil {
+		return fmt.Errorf("reserve inventory: %w", err)
+	}
+	return nil
+}
+
+// ReleaseInventory returns the units of cancelled or rejected PO lines to
+// stock (lines rejected earlier gave theirs back already).
+func ReleaseInventory(tx *gorm.DB, lines []POLine) error {
+	delta := map[int64]int{}
+	for _, l := range lines {
+		if l.CatalogItemID != nil && l.State != LineRejected {
+			delta[*l.CatalogItemID] += l.Quantity
+		}
+	}
+	if err := adjustInventory(tx, delta); err != nil {
+		return fmt.Errorf("release inventory: %w", err)
+	}
+	return nil
+}
+
+// adjustInventory adds delta (by catalog item id) to stock, never going
+// below zero, in two statements at most. Items whose stock is not tracked
+// (NULL) are left alone. Every change of stock goes through here, because
+// transactions that share items must lock their rows in the same order or
+// they deadlock (a plain UPDATE ... WHERE id IN (...) locks in scan order,
+// and did): on Postgres a sorted SELECT locks them first; SQLite has one
+// writer and cannot deadlock.
+func adjustInventory(tx *gorm.DB, delta map[int64]int) error {
+	if len(delta) == 0 {
 		return nil
 	}
-	ids := slices.Sorted(maps.Keys(units))
+	ids := slices.Sorted(maps.Keys(delta))
 	var values strings.Builder
-	args := make([]any, 0, 2*len(ids)+1)
+	args := make([]any, 0, 2*len(ids))
 	for i, id := range ids {
 		if i > 0 {
 			values.WriteString(", ")
 		}
 		values.WriteString("(CAST(? AS BIGINT), CAST(? AS INTEGER))")
-		args = append(args, id, units[id])
+		args = append(args, id, delta[id])
 	}
 	if tx.Dialector.Name() == "postgres" {
 		// Lock first, in id order, with a statement that runs to completion
@@ -40,26 +69,11 @@ func ReserveInventory(tx *gorm.DB, units map[int64]int) error {
 			return fmt.Errorf("lock catalog items %v: %w", ids, err)
 		}
 	}
-	sql := `WITH wanted (id, units) AS (VALUES ` + values.String() + `)
-		UPDATE catalog_items SET inventory = CASE WHEN inventory > w.units THEN inventory - w.units ELSE 0 END
-		FROM wanted w WHERE catalog_items.id = w.id AND catalog_items.inventory IS NOT NULL`
+	sql := `WITH change (id, delta) AS (VALUES ` + values.String() + `)
+		UPDATE catalog_items SET inventory = CASE WHEN inventory + c.delta > 0 THEN inventory + c.delta ELSE 0 END
+		FROM change c WHERE catalog_items.id = c.id AND catalog_items.inventory IS NOT NULL`
 	if err := tx.Exec(sql, args...).Error; err != nil {
-		return fmt.Errorf("reserve inventory of catalog items %v: %w", ids, err)
-	}
-	return nil
-}
-
-// ReleaseInventory returns the units of cancelled PO lines to stock.
-func ReleaseInventory(tx *gorm.DB, lines []POLine) error {
-	for _, l := range lines {
-		if l.CatalogItemID == nil || l.State == LineRejected {
-			continue
-		}
-		err := tx.Exec(`UPDATE catalog_items SET inventory = inventory + ? WHERE id = ? AND inventory IS NOT NULL`,
-			l.Quantity, *l.CatalogItemID).Error
-		if err != nil {
-			return fmt.Errorf("release inventory of catalog item %d: %w", *l.CatalogItemID, err)
-		}
+		return fmt.Errorf("update stock of catalog items %v: %w", ids, err)
 	}
 	return nil
 }

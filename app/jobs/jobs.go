@@ -31,7 +31,6 @@ type Deps struct {
 func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &processEvent{p: d.Pipeline})
-	river.AddWorker(w, &routeOrder{p: d.Pipeline})
 	river.AddWorker(w, &deliverPO{s: d.Purchasing})
 	river.AddWorker(w, &pushShipment{s: d.Fulfillment})
 	addReconcileWorkers(w, d.Reconcile)
@@ -54,16 +53,6 @@ type processEvent struct {
 
 func (w *processEvent) Work(ctx context.Context, job *river.Job[queue.ProcessEvent]) error {
 	return gone(w.p.ProcessEvent(ctx, job.Args.EventID))
-}
-
-type routeOrder struct {
-	river.WorkerDefaults[queue.RouteOrder]
-	p *pipeline.Pipeline
-}
-
-func (w *routeOrder) Work(ctx context.Context, job *river.Job[queue.RouteOrder]) error {
-	_, err := w.p.RouteOrder(ctx, job.Args.OrderID)
-	return gone(err)
 }
 
 type deliverPO struct {

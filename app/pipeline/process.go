@@ -288,6 +288,7 @@ func (p *Pipeline) cancelOrder(ctx context.Context, tx *gorm.DB, orderID int64, 
 		return fmt.Errorf("load purchase orders of order %d: %w", orderID, err)
 	}
 	var shipped []string
+	var released []models.POLine // stock is returned once, in one sorted pass
 	for i := range pos {
 		po := &pos[i]
 		switch {
@@ -296,9 +297,7 @@ func (p *Pipeline) cancelOrder(ctx context.Context, tx *gorm.DB, orderID int64, 
 			if err := models.TransitionPO(ctx, tx, po, models.POCancelled, why, "store", p.Now()); err != nil {
 				return err
 			}
-			if err := models.ReleaseInventory(tx, po.Lines); err != nil {
-				return err
-			}
+			released = append(released, po.Lines...)
 			// Its order in the supplier's own store goes too. (One still
 			// being created is cancelled by the job creating it.)
 			if po.RemoteOrderID != "" {
@@ -309,6 +308,9 @@ func (p *Pipeline) cancelOrder(ctx context.Context, tx *gorm.DB, orderID int64, 
 		default:
 			shipped = append(shipped, po.Number+" ("+po.State+")")
 		}
+	}
+	if err := models.ReleaseInventory(tx, released); err != nil {
+		return err
 	}
 	updates := map[string]any{"state": models.OrderCancelled, "updated_at": p.Now(), "attention": ""}
 	if len(shipped) > 0 {

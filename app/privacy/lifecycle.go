@@ -39,7 +39,6 @@ func (s *Service) uninstalled(ctx context.Context, tx *gorm.DB, ev models.Webhoo
 var jobsOfConnection = []struct{ kind, arg, rows string }{
 	{"process_event", "event_id", `SELECT id FROM webhook_events WHERE connection_id = ? AND state = 'received'
 		AND topic NOT IN ('` + strings.Join(Topics, "', '") + `')`},
-	{"route_order", "order_id", `SELECT id FROM orders WHERE connection_id = ?`},
 	{"deliver_po", "purchase_order_id", `SELECT po.id FROM purchase_orders po
 		JOIN orders o ON o.id = po.order_id WHERE o.connection_id = ?`},
 	{"push_shipment", "shipment_id", `SELECT sh.id FROM shipments sh

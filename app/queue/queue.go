@@ -29,13 +29,6 @@ type ProcessEvent struct {
 
 func (ProcessEvent) Kind() string { return "process_event" }
 
-// RouteOrder matches an order's lines to suppliers and creates missing POs.
-type RouteOrder struct {
-	OrderID int64 `json:"order_id"`
-}
-
-func (RouteOrder) Kind() string { return "route_order" }
-
 // DeliverPO hands a new PO to its supplier through the partnership's channel.
 type DeliverPO struct {
 	PurchaseOrderID int64 `json:"purchase_order_id"`

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/consign/consign/app/canonical"
 	"github.com/consign/consign/app/money"
 )
 
@@ -71,15 +70,6 @@ type Line struct {
 	FulfillableQuantity int
 	RequiresShipping    bool
 	GiftCard            bool
-}
-
-// LineFrom adapts a canonical line stored under id.
-func LineFrom(id int64, l canonical.Line) Line {
-	return Line{
-		ID: id, VariantID: l.VariantID, SKU: l.SKU, GTIN: l.GTIN, Title: l.Title,
-		Quantity: l.Quantity, FulfillableQuantity: l.FulfillableQuantity,
-		RequiresShipping: l.RequiresShipping, GiftCard: l.GiftCard,
-	}
 }
 
 // Candidate is one catalog item that could fill one order line.

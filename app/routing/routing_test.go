@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/consign/consign/app/canonical"
 	"github.com/consign/consign/app/money"
 )
 
@@ -119,16 +118,6 @@ func TestParseStrategy(t *testing.T) {
 		if got != tt.want || (err != nil) != tt.wantErr {
 			t.Errorf("ParseStrategy(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
-	}
-}
-
-func TestLineFrom(t *testing.T) {
-	got := LineFrom(9, canonical.Line{ExternalID: "x", VariantID: "v", SKU: "s", GTIN: "g", Title: "t",
-		Quantity: 3, FulfillableQuantity: 2, RequiresShipping: true, GiftCard: true})
-	want := Line{ID: 9, VariantID: "v", SKU: "s", GTIN: "g", Title: "t",
-		Quantity: 3, FulfillableQuantity: 2, RequiresShipping: true, GiftCard: true}
-	if got != want {
-		t.Fatalf("LineFrom = %+v, want %+v", got, want)
 	}
 }
 
