@@ -17,14 +17,18 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/consign/consign/app/accounts"
+	"github.com/consign/consign/app/admin"
 	"github.com/consign/consign/app/config"
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/fulfillment"
+	"github.com/consign/consign/app/hooks"
 	"github.com/consign/consign/app/ingest"
 	"github.com/consign/consign/app/install"
 	"github.com/consign/consign/app/jobs"
 	"github.com/consign/consign/app/metrics"
+	"github.com/consign/consign/app/orderfetch"
 	"github.com/consign/consign/app/pipeline"
+	"github.com/consign/consign/app/platforms/bigcommerce"
 	"github.com/consign/consign/app/platforms/shopify"
 	"github.com/consign/consign/app/portal"
 	"github.com/consign/consign/app/purchasing"
@@ -58,6 +62,16 @@ type App struct {
 	ShopifyClients *shopify.Clients
 	// SupplierStores runs the store channel (supplierstore_wiring.go).
 	SupplierStores *supplierstore.Service
+	// BigCommerceClients is the one API client per BigCommerce store.
+	BigCommerceClients *bigcommerce.Clients
+	// OrderFetch reads the orders thin webhooks name; Hooks keeps stores'
+	// webhooks in place (stores_wiring.go).
+	OrderFetch *orderfetch.Service
+	Hooks      *hooks.Service
+	// Sessions issues the admin sessions of stores outside Shopify.
+	Sessions *admin.SessionTokens
+
+	wooHTTP *http.Client
 
 	workers bool
 }
@@ -109,6 +123,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Reconcile = a.reconcileService(now)
 	a.Portal = &portal.Service{DB: db, Now: now, Log: log}
 	a.SupplierStores = a.supplierStores(now)
+	a.wireStoresEarly(now) // stores_wiring.go
 
 	qcfg := queue.DefaultConfig(db.Dialect)
 	if opts.Queue != nil {
@@ -127,7 +142,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	var workers *river.Workers
 	if opts.Workers && qcfg.MaxWorkers > 0 {
 		workers = jobs.Workers(jobs.Deps{Pipeline: a.Pipeline, Purchasing: a.Purchasing, Fulfillment: a.Fulfillment, Reconcile: a.Reconcile,
-			SupplierStores: a.SupplierStores})
+			SupplierStores: a.SupplierStores, OrderFetch: a.OrderFetch, Hooks: a.Hooks})
 		qcfg.PeriodicJobs = append(qcfg.PeriodicJobs, reconcilePeriodicJobs(cfg)...)
 	} else {
 		a.workers = false
@@ -152,6 +167,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	adminPages := a.adminSection(assets, now)
 	privacyPages := a.wirePrivacy(hooks, adminPages, now)
 	a.wireSupplierStoreTopics(hooks)
+	storeSections := a.wireStoresLate(now, a.Sessions)
 	a.HTTP = handlers.New(handlers.Deps{
 		Log:             log,
 		Pages:           pages,
@@ -160,13 +176,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		MetricsHandler:  metrics.Handler(a.Registry),
 		ShopifyWebhooks: hooks,
 		SupplierAPI:     &handlers.SupplierAPI{Keys: a.Accounts, Purchasing: a.Purchasing},
-		Sections: []handlers.Section{
+		Sections: append([]handlers.Section{
 			&handlers.Portal{Sessions: a.Portal, Purchasing: a.Purchasing, Keys: a.Accounts, Pages: pages, Log: log},
 			adminPages,
 			a.authSection(),
 			privacyPages,
 			a.demoSection(opts.Demo, pages),
-		},
+		}, storeSections...),
 	})
 	return a, nil
 }

@@ -33,6 +33,12 @@ Commands:
   connect shopify --shop NAME.myshopify.com --token TOKEN [--supplier ID]
                               connect a retailer's store with a custom-app token
                               (--supplier: connect that supplier's own store)
+  connect bigcommerce --store-hash HASH --token TOKEN
+                              connect a BigCommerce store with an API account
+                              token and create its order webhooks
+  connect woocommerce --url URL --key CK --secret CS
+                              connect a WooCommerce store with REST API keys
+                              (read_write) and create its order webhooks
   supplier add --retailer SHOP --name NAME --email EMAIL [--strategy S] [--priority N]
                [--channel portal|store --shop SUPPLIER_SHOP --token TOKEN]
                               add a supplier and print its API key (shown once);
@@ -193,8 +199,13 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 }
 
 func (c *cli) connect(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "shopify" {
-		return errors.New("usage: consign connect shopify --shop NAME.myshopify.com --token TOKEN")
+	switch {
+	case len(args) > 0 && args[0] == "bigcommerce":
+		return c.connectBigCommerce(ctx, args[1:])
+	case len(args) > 0 && args[0] == "woocommerce":
+		return c.connectWooCommerce(ctx, args[1:])
+	case len(args) == 0 || args[0] != "shopify":
+		return errors.New("usage: consign connect shopify|bigcommerce|woocommerce ... (see consign help)")
 	}
 	fs := newFlags("connect shopify", c.stderr)
 	shop := fs.String("shop", "", "shop domain, NAME.myshopify.com")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/consign/consign/app/accounts"
+	"github.com/consign/consign/app/admin"
 	"github.com/consign/consign/app/install"
 	"github.com/consign/consign/app/platforms/shopify"
 	"github.com/consign/consign/app/secrets"
@@ -34,6 +35,7 @@ func (a *App) wireInstall(now func() time.Time) error {
 		HTTP: &http.Client{Timeout: 30 * time.Second, Transport: a.Metrics.PlatformTransport("shopify", nil, shopify.RequestOperation)},
 		Now:  now}
 	a.Accounts.Tokens = ring
+	a.Sessions = &admin.SessionTokens{Key: ring.Derive("admin sessions"), Now: now}
 	a.Accounts.Refreshers = map[string]accounts.Refresher{models.PlatformShopify: shopifyRefresher{oauth}}
 	a.Install = &install.Service{DB: a.DB, Accounts: a.Accounts, OAuth: oauth, Secret: []byte(cfg.ShopifyAPISecret),
 		Scopes: cfg.ShopifyScopes, CallbackURL: cfg.AppURL + "/auth/shopify/callback", Now: now, Log: a.logger()}

@@ -16,12 +16,17 @@ import (
 // Its Queue is set once the job client exists.
 func (a *App) reconcileService(now func() time.Time) *reconcile.Service {
 	return &reconcile.Service{
-		DB: a.DB, Ingester: a.Ingester, Clients: a.ShopifyClients, Now: now, Log: a.Log,
-		// The connection's token, decrypted and refreshed when it expires.
-		Token: func(ctx context.Context, conn models.Connection) (string, error) {
-			return a.Accounts.AccessToken(ctx, conn.ID)
+		DB: a.DB, Ingester: a.Ingester, Now: now, Log: a.Log,
+		Sources: map[string]reconcile.Source{
+			models.PlatformShopify: &reconcile.Shopify{Clients: a.ShopifyClients, Token: a.connToken},
 		},
 	}
+}
+
+// connToken is a connection's access token, decrypted and refreshed when it
+// expires.
+func (a *App) connToken(ctx context.Context, conn models.Connection) (string, error) {
+	return a.Accounts.AccessToken(ctx, conn.ID)
 }
 
 // reconcilePeriodicJobs schedules reconciliation unless it is turned off.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/consign/consign/app/admin"
 	"github.com/consign/consign/app/install"
+	"github.com/consign/consign/app/platforms/bigcommerce"
 	"github.com/consign/consign/app/platforms/shopify"
 	"github.com/consign/consign/models"
 	"github.com/consign/consign/static"
@@ -36,6 +37,10 @@ type Admin struct {
 	// shop that opens the admin without a usable one (first install,
 	// reinstall), before the shop must be connected.
 	Installer SessionInstaller
+	// Sessions checks Consign's own session tokens, which admit stores on
+	// platforms other than Shopify (opened from BigCommerce's control
+	// panel, or after a WooCommerce connect).
+	Sessions *admin.SessionTokens
 }
 
 // SessionInstaller installs a shop from a verified session token (app/install).
@@ -83,6 +88,10 @@ func (a *Admin) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			token = c.QueryParam("id_token")
 		}
+		token = strings.TrimSpace(token)
+		if a.Sessions != nil && admin.IsSessionToken(token) {
+			return a.ownSession(c, token, next)
+		}
 		claims, err := shopify.VerifySessionToken(strings.TrimSpace(token), a.APIKey, a.Secret, a.Now(), sessionLeeway)
 		if err != nil {
 			return unauthorizedSession(c, err)
@@ -113,6 +122,36 @@ func (a *Admin) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(adminSessionKey, sess)
 		return next(c)
 	}
+}
+
+// ownSession admits a Consign session token whose store is still connected.
+func (a *Admin) ownSession(c echo.Context, token string, next echo.HandlerFunc) error {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	platform, shop, err := a.Sessions.Verify(token)
+	if err != nil {
+		return unauthorizedSession(c, err)
+	}
+	sess, err := a.Service.SessionFor(c.Request().Context(), platform, shop)
+	if errors.Is(err, models.ErrNotFound) {
+		return unauthorizedSession(c, err)
+	}
+	if err != nil {
+		return err
+	}
+	h.Set("Content-Security-Policy", frameAncestorsFor(platform, shop))
+	c.Set(adminSessionKey, sess)
+	return next(c)
+}
+
+// frameAncestorsFor names who may frame the admin of a store on a platform
+// other than Shopify: BigCommerce's control panel of that store; nobody for
+// WooCommerce, whose admin opens Consign in its own tab.
+func frameAncestorsFor(platform, shop string) string {
+	if platform == models.PlatformBigCommerce && bigcommerce.ValidateStoreHash(shop) == nil {
+		return "frame-ancestors https://store-" + shop + ".mybigcommerce.com"
+	}
+	return "frame-ancestors 'none'"
 }
 
 // ensureInstalled exchanges a verified session token for an offline token
@@ -158,10 +197,19 @@ func adminRetailer(c echo.Context) (int64, error) {
 func (a *Admin) layout(c echo.Context, nav, title string) adminview.Layout {
 	acct := adminSession(c).Account
 	return adminview.Layout{
-		Title: title, Nav: nav, Shop: adminSession(c).Shop, APIKey: a.APIKey,
+		Title: title, Nav: nav, Shop: adminSession(c).Shop, APIKey: a.appBridgeKey(c),
 		Retailer: acct.IsRetailer, Supplier: acct.IsSupplier && a.SupplierPages != nil,
 		CSS: a.Assets.URL("app.css"), HTMX: a.Assets.URL("htmx.min.js"), JS: a.Assets.URL("admin.js"),
 	}
+}
+
+// appBridgeKey is the Shopify client id for App Bridge, only for pages
+// Shopify's admin frames: elsewhere App Bridge has no host to talk to.
+func (a *Admin) appBridgeKey(c echo.Context) string {
+	if adminSession(c).Platform != models.PlatformShopify {
+		return ""
+	}
+	return a.APIKey
 }
 
 // adminPushURL tells a boosted htmx form which URL the page it got belongs to,

@@ -26,7 +26,9 @@ type Account struct {
 
 // Platforms Consign connects to.
 const (
-	PlatformShopify = "shopify"
+	PlatformShopify     = "shopify"
+	PlatformBigCommerce = "bigcommerce"
+	PlatformWooCommerce = "woocommerce"
 )
 
 // Connection is an account's installed store on one platform.
@@ -34,7 +36,9 @@ type Connection struct {
 	ID        int64
 	AccountID int64
 	Platform  string
-	Shop      string // shop domain (Shopify) or store hash
+	// Shop names the store: its domain (Shopify), store hash (BigCommerce)
+	// or URL (WooCommerce).
+	Shop string
 	// AccessToken and RefreshToken are sealed (app/secrets); read them
 	// through accounts.Service.AccessToken, never directly.
 	AccessToken           string
@@ -42,10 +46,13 @@ type Connection struct {
 	AccessTokenExpiresAt  *time.Time // nil: the token does not expire
 	RefreshTokenExpiresAt *time.Time
 	Scopes                string
-	InstalledAt           time.Time
-	UninstalledAt         *time.Time
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	// WebhookSecret (sealed) authenticates the store's deliveries where the
+	// platform signs them with a per-hook secret (BigCommerce, WooCommerce).
+	WebhookSecret string
+	InstalledAt   time.Time
+	UninstalledAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // APIKey lets a supplier call the supplier API; only its hash is kept.
@@ -157,6 +164,8 @@ type Order struct {
 	ShipTo            string // JSON of canonical.Address
 	State             string
 	Attention         string // why a person should look, when non-empty
+	PlatformStatus    string // the store's own status, as its merchant reads it
+	Hold              string // why the store does not want it fulfilled yet; empty: ready
 	PlatformUpdatedAt time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time

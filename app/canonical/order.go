@@ -33,6 +33,14 @@ type Order struct {
 	ShipTo          Address
 	Lines           []Line
 	UpdatedAt       time.Time // the platform's updated-at: newer wins
+	// Status is the store's own order status as its merchant reads it
+	// ("Awaiting Fulfillment", "processing"); empty when the platform has
+	// none beyond the financial status.
+	Status string
+	// Hold, when not empty, says why the store does not yet want the order
+	// fulfilled (its status is not the one that means paid and ready): the
+	// order is stored but not routed until an update clears it.
+	Hold string
 }
 
 // Line is one line item of an Order.

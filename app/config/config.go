@@ -50,6 +50,15 @@ type Config struct {
 	AppURL string
 	// SHOPIFY_SCOPES: the Admin API scopes asked for on install (default DefaultShopifyScopes).
 	ShopifyScopes string
+	// BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET: the BigCommerce
+	// app's credentials (its callbacks are mounted only when both are set;
+	// stores connected with the CLI need neither).
+	BigCommerceClientID     string
+	BigCommerceClientSecret string
+	// BIGCOMMERCE_API_BASE_URL replaces https://api.bigcommerce.com, and
+	// BIGCOMMERCE_LOGIN_BASE_URL https://login.bigcommerce.com (tests only).
+	BigCommerceAPIBaseURL   string
+	BigCommerceLoginBaseURL string
 }
 
 // Load parses the environment through getenv (os.Getenv in production).
@@ -60,9 +69,14 @@ func Load(getenv func(string) string) (Config, error) {
 		ShopifyAPIKey:     getenv("SHOPIFY_API_KEY"),
 		ShopifyAPISecret:  getenv("SHOPIFY_API_SECRET"),
 		ShopifyAPIBaseURL: strings.TrimRight(getenv("SHOPIFY_API_BASE_URL"), "/"),
-		WebhookMaxBytes:   2 << 20,
-		LogFormat:         "json",
-		ReconcileInterval: 5 * time.Minute,
+
+		BigCommerceClientID:     getenv("BIGCOMMERCE_CLIENT_ID"),
+		BigCommerceClientSecret: getenv("BIGCOMMERCE_CLIENT_SECRET"),
+		BigCommerceAPIBaseURL:   strings.TrimRight(getenv("BIGCOMMERCE_API_BASE_URL"), "/"),
+		BigCommerceLoginBaseURL: strings.TrimRight(getenv("BIGCOMMERCE_LOGIN_BASE_URL"), "/"),
+		WebhookMaxBytes:         2 << 20,
+		LogFormat:               "json",
+		ReconcileInterval:       5 * time.Minute,
 	}
 	var errs []error
 	if v := getenv("PORT"); v != "" {

@@ -25,6 +25,9 @@ type Request struct {
 	Carrier         string
 	TrackingNumber  string
 	TrackingURL     string
+	// OrderShipped: with this shipment, every line of the order that needs
+	// shipping has shipped in full (WooCommerce then completes the order).
+	OrderShipped bool
 }
 
 // Line is a quantity of one of the store's order lines.
@@ -134,6 +137,17 @@ func (s *Service) request(db *gorm.DB, sh models.Shipment) (Request, string, int
 	for _, l := range sh.Lines {
 		req.Lines = append(req.Lines, Line{ExternalLineID: external[orderLineOf[l.POLineID]], Quantity: l.Quantity})
 	}
+	var short int64
+	err := db.Raw(`SELECT COUNT(*) FROM order_lines ol
+		WHERE ol.order_id = ? AND ol.requires_shipping AND NOT ol.gift_card AND ol.quantity > COALESCE((
+			SELECT SUM(sl.quantity) FROM shipment_lines sl
+			JOIN po_lines pl ON pl.id = sl.po_line_id
+			JOIN shipments s ON s.id = sl.shipment_id
+			WHERE pl.order_line_id = ol.id AND s.state <> ?), 0)`, po.OrderID, models.ShipmentFailed).Scan(&short).Error
+	if err != nil {
+		return Request{}, "", 0, fmt.Errorf("count unshipped lines of order %d: %w", po.OrderID, err)
+	}
+	req.OrderShipped = short == 0
 	return req, conn.Platform, po.OrderID, nil
 }
 

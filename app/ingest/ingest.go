@@ -34,6 +34,15 @@ type Delivery struct {
 	EvenUninstalled bool
 }
 
+// OrderVersionID is the delivery id of one version of an order, whoever
+// read it (a webhook, a fetch after a thin webhook, reconciliation), so each
+// version is stored once. It serves platforms whose own delivery ids change
+// on every send (WooCommerce) or whose webhooks only name the order
+// (BigCommerce).
+func OrderVersionID(orderID string, modified time.Time) string {
+	return "order:" + orderID + ":" + modified.UTC().Format(time.RFC3339Nano)
+}
+
 // Outcome says what became of a delivery.
 type Outcome string
 

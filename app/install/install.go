@@ -125,7 +125,7 @@ func (s *Service) Begin(ctx context.Context, shop string) (string, error) {
 		return "", fmt.Errorf("make state: %w", err)
 	}
 	now := s.Now()
-	st := models.OAuthState{State: hex.EncodeToString(b), Shop: shop, CreatedAt: now, ExpiresAt: now.Add(stateTTL)}
+	st := models.OAuthState{State: hex.EncodeToString(b), Platform: models.PlatformShopify, Shop: shop, CreatedAt: now, ExpiresAt: now.Add(stateTTL)}
 	err := s.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("expires_at < ?", now).Delete(&models.OAuthState{}).Error; err != nil {
 			return fmt.Errorf("drop expired states: %w", err)
@@ -162,7 +162,7 @@ func (s *Service) Finish(ctx context.Context, rawQuery string) (string, error) {
 		return "", fmt.Errorf("%w: %s off", ErrStale, age)
 	}
 	res := s.DB.Gorm.WithContext(ctx).
-		Where("state = ? AND shop = ? AND expires_at > ?", q.Get("state"), shop, s.Now()).
+		Where("state = ? AND platform = ? AND shop = ? AND expires_at > ?", q.Get("state"), models.PlatformShopify, shop, s.Now()).
 		Delete(&models.OAuthState{})
 	if res.Error != nil {
 		return "", fmt.Errorf("spend state: %w", res.Error)

@@ -9,6 +9,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/consign/consign/app/fulfillment"
+	"github.com/consign/consign/app/hooks"
+	"github.com/consign/consign/app/orderfetch"
 	"github.com/consign/consign/app/pipeline"
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/app/queue"
@@ -25,6 +27,10 @@ type Deps struct {
 	Reconcile   *reconcile.Service // optional
 	// SupplierStores runs the store channel; optional.
 	SupplierStores *supplierstore.Service
+	// OrderFetch reads orders that webhooks only name; optional.
+	OrderFetch *orderfetch.Service
+	// Hooks creates stores' webhooks; optional.
+	Hooks *hooks.Service
 }
 
 // Workers registers every worker.
@@ -35,6 +41,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &pushShipment{s: d.Fulfillment})
 	addReconcileWorkers(w, d.Reconcile)
 	addSupplierStoreWorkers(w, d.SupplierStores)
+	addStoreWorkers(w, d.OrderFetch, d.Hooks)
 	return w
 }
 

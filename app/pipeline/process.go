@@ -131,6 +131,7 @@ func (p *Pipeline) storeOrder(ctx context.Context, tx *gorm.DB, conn models.Conn
 		ExternalID: in.ExternalID, GID: in.GID, Name: in.Name, Number: in.Number,
 		Currency: in.Currency, FinancialStatus: in.FinancialStatus, CancelledAt: in.CancelledAt,
 		CustomerEmail: in.CustomerEmail, ShipTo: string(shipTo), State: models.OrderPending,
+		PlatformStatus: in.Status, Hold: in.Hold,
 		PlatformUpdatedAt: in.UpdatedAt.UTC(), CreatedAt: now, UpdatedAt: now,
 	}
 	// Insert-or-nothing: two events for a new order may race here. The
@@ -176,6 +177,7 @@ func (p *Pipeline) storeOrder(ctx context.Context, tx *gorm.DB, conn models.Conn
 		"gid": in.GID, "name": in.Name, "number": in.Number, "currency": in.Currency,
 		"financial_status": in.FinancialStatus, "cancelled_at": in.CancelledAt,
 		"customer_email": in.CustomerEmail, "ship_to": string(shipTo),
+		"platform_status": in.Status, "hold": in.Hold,
 		"platform_updated_at": in.UpdatedAt.UTC(), "updated_at": now,
 	}).Error; err != nil {
 		return 0, "", nil, fmt.Errorf("update order %d: %w", stored.ID, err)

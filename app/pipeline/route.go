@@ -75,6 +75,12 @@ func (p *Pipeline) route(ctx context.Context, tx *gorm.DB, order models.Order, t
 		result.Why = "the order is cancelled"
 		return result, nil
 	}
+	if order.Hold != "" {
+		// The store's own workflow says not yet (BigCommerce "Awaiting
+		// Payment", WooCommerce "on-hold"): an update that clears it routes.
+		result.Why = "waiting for the store: " + order.Hold
+		return result, nil
+	}
 	trigger, _ := routing.ParseTrigger(triggerSetting)
 	paid := (&canonical.Order{FinancialStatus: order.FinancialStatus}).Paid()
 	// Money given back is as final as a cancellation, even under trigger "any".

@@ -1,7 +1,8 @@
 // Package reconcile catches the orders whose webhooks never came: it asks
 // each connected store for the orders updated since the last check and feeds
 // those Consign does not hold yet through the webhook path (stored event,
-// then process_event), so they become POs like any other order.
+// then process_event), so they become POs like any other order. Each
+// platform is a Source; the checkpoint, paging and deduplication are shared.
 package reconcile
 
 import (
@@ -10,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -18,37 +18,59 @@ import (
 
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/ingest"
-	"github.com/consign/consign/app/platforms/shopify"
 	"github.com/consign/consign/app/queue"
 	"github.com/consign/consign/models"
 )
 
 const (
-	// DefaultOverlap re-reads a little before the checkpoint: an order
-	// Shopify stamped earlier may become visible to the search later.
+	// DefaultOverlap re-reads a little before the checkpoint: an order a
+	// store stamped earlier may become visible to its search later.
 	DefaultOverlap = 10 * time.Minute
 	// DefaultFirstWindow is how far back the first run of a connection looks.
 	DefaultFirstWindow = 24 * time.Hour
-	// maxWindow is as far back as read_orders lets an app read.
+	// maxWindow is as far back as Shopify's read_orders lets an app read;
+	// no store needs more.
 	maxWindow = 60 * 24 * time.Hour
 )
 
-// Topic is the topic reconciled orders are stored under: the order as it
-// stands now, as an orders/updated webhook would carry it.
-const Topic = "orders/updated"
+// Source reads one platform's orders.
+type Source interface {
+	// Changed hands visit the store's orders updated at or after since,
+	// a page at a time, oldest update first, until the last page or an
+	// error. It may first repair what keeps webhooks coming (re-enable a
+	// hook the store disabled).
+	Changed(ctx context.Context, conn models.Connection, since time.Time, visit func(Page) error) error
+}
+
+// Page is one page of a store's changed orders.
+type Page struct {
+	Orders []Order
+	// Skipped are orders the source could not read in a page (too many
+	// lines), left to their webhooks; they are logged.
+	Skipped []string
+}
+
+// Order is one order version a store reports.
+type Order struct {
+	ExternalID string
+	UpdatedAt  time.Time
+	Topic      string // stored as this topic, the one its webhook would have
+	DeliveryID string // one id per order version, shared with its webhook where possible
+	// Body is the order as the platform's translator reads it; when nil,
+	// Fetch reads it, and only for versions Consign does not hold.
+	Body  []byte
+	Fetch func(ctx context.Context) ([]byte, error)
+}
 
 // Service reconciles connections.
 type Service struct {
 	DB       *database.DB
 	Queue    queue.Inserter
 	Ingester *ingest.Ingester
-	// Clients is the process's one client per shop, shared with every
-	// other job that calls Shopify, so they share the shop's budget.
-	Clients *shopify.Clients
-	// Token returns a valid access token of the connection.
-	Token func(ctx context.Context, conn models.Connection) (string, error)
-	Now   func() time.Time
-	Log   *slog.Logger
+	// Sources read each platform's changed orders.
+	Sources map[string]Source
+	Now     func() time.Time
+	Log     *slog.Logger
 	// Overlap and FirstWindow default to DefaultOverlap and DefaultFirstWindow.
 	Overlap     time.Duration
 	FirstWindow time.Duration
@@ -62,14 +84,24 @@ type Result struct {
 	TooLarge int // orders skipped: too many lines for a page
 }
 
-// EnqueueAll enqueues a reconcile job for every active Shopify connection.
+// platforms lists the platforms with a source, for queries.
+func (s *Service) platforms() []string {
+	out := make([]string, 0, len(s.Sources))
+	for p := range s.Sources {
+		out = append(out, p)
+	}
+	return out
+}
+
+// EnqueueAll enqueues a reconcile job for every active connection of a
+// platform with a source.
 // A connection whose job is still waiting or running gets no second one.
 func (s *Service) EnqueueAll(ctx context.Context) (int, error) {
 	n := 0
 	err := s.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var ids []int64
 		if err := tx.Model(&models.Connection{}).
-			Where("platform = ? AND uninstalled_at IS NULL", shopify.Platform).
+			Where("platform IN ? AND uninstalled_at IS NULL", s.platforms()).
 			Order("id").Pluck("id", &ids).Error; err != nil {
 			return fmt.Errorf("list connections to reconcile: %w", err)
 		}
@@ -103,16 +135,9 @@ func (s *Service) Reconcile(ctx context.Context, connectionID int64) (Result, er
 		}
 		return res, fmt.Errorf("load connection %d: %w", connectionID, err)
 	}
-	if conn.Platform != shopify.Platform || conn.UninstalledAt != nil {
+	source, ok := s.Sources[conn.Platform]
+	if !ok || conn.UninstalledAt != nil {
 		return res, nil
-	}
-	token, err := s.Token(ctx, conn)
-	if err != nil {
-		return res, fmt.Errorf("access token of %s: %w", conn.Shop, err)
-	}
-	client, err := s.Clients.Get(conn.Shop, token)
-	if err != nil {
-		return res, err
 	}
 	var cp checkpoint
 	if err := db.Where("connection_id = ?", conn.ID).Limit(1).Find(&cp).Error; err != nil {
@@ -124,41 +149,34 @@ func (s *Service) Reconcile(ctx context.Context, connectionID int64) (Result, er
 		since = cp.LastUpdatedAt.Add(-s.overlap())
 	}
 	since = maxTime(since, now.Add(-maxWindow))
-	log := s.Log.With("connection_id", conn.ID, "shop", conn.Shop)
+	log := s.Log.With("connection_id", conn.ID, "platform", conn.Platform, "shop", conn.Shop)
 
-	cursor := ""
-	for {
-		page, err := client.UpdatedOrders(ctx, since, cursor)
-		if err != nil {
-			return res, fmt.Errorf("reconcile %s: %w", conn.Shop, err)
-		}
+	err := source.Changed(ctx, conn, since, func(page Page) error {
 		res.Pages++
-		res.Seen += len(page.Orders) + len(page.TooLarge)
-		for _, gid := range page.TooLarge {
+		res.Seen += len(page.Orders) + len(page.Skipped)
+		for _, id := range page.Skipped {
 			res.TooLarge++
-			log.WarnContext(ctx, "reconcile: order has too many lines to read in a page; left to its webhooks", "order", gid)
+			log.WarnContext(ctx, "reconcile: order has too many lines to read in a page; left to its webhooks", "order", id)
 		}
 		var newest time.Time
 		for _, o := range page.Orders {
 			newest = maxTime(newest, o.UpdatedAt)
 			stored, err := s.feed(ctx, conn, o)
 			if err != nil {
-				return res, err
+				return err
 			}
 			if stored {
 				res.Stored++
-				log.InfoContext(ctx, "reconcile: stored an order its webhooks missed", "order", o.GID, "updated_at", o.UpdatedAt)
+				log.InfoContext(ctx, "reconcile: stored an order its webhooks missed", "order", o.ExternalID, "updated_at", o.UpdatedAt)
 			}
 		}
-		if !newest.IsZero() {
-			if err := s.advance(ctx, conn.ID, newest, nil); err != nil {
-				return res, err
-			}
+		if newest.IsZero() {
+			return nil
 		}
-		if !page.HasNextPage {
-			break
-		}
-		cursor = page.EndCursor
+		return s.advance(ctx, conn.ID, newest, nil)
+	})
+	if err != nil {
+		return res, fmt.Errorf("reconcile %s %s: %w", conn.Platform, conn.Shop, err)
 	}
 	if err := s.advance(ctx, conn.ID, time.Time{}, &now); err != nil {
 		return res, err
@@ -166,32 +184,36 @@ func (s *Service) Reconcile(ctx context.Context, connectionID int64) (Result, er
 	return res, nil
 }
 
-// feed stores one order version as an orders/updated event, unless Consign
-// already holds the order at that version or later.
-func (s *Service) feed(ctx context.Context, conn models.Connection, o shopify.OrderUpdate) (bool, error) {
-	externalID := o.GID[strings.LastIndex(o.GID, "/")+1:]
+// feed stores one order version as an event, unless Consign already holds
+// the order at that version or later.
+func (s *Service) feed(ctx context.Context, conn models.Connection, o Order) (bool, error) {
 	var held []time.Time
 	err := s.DB.Gorm.WithContext(ctx).Model(&models.Order{}).
-		Where("connection_id = ? AND external_id = ?", conn.ID, externalID).
+		Where("connection_id = ? AND external_id = ?", conn.ID, o.ExternalID).
 		Pluck("platform_updated_at", &held).Error
 	if err != nil {
-		return false, fmt.Errorf("look up order %s: %w", o.GID, err)
+		return false, fmt.Errorf("look up order %s: %w", o.ExternalID, err)
 	}
 	if len(held) > 0 && !held[0].Before(o.UpdatedAt) {
 		return false, nil
 	}
+	body := o.Body
+	if body == nil {
+		if body, err = o.Fetch(ctx); err != nil {
+			return false, fmt.Errorf("fetch order %s: %w", o.ExternalID, err)
+		}
+	}
 	out, _, err := s.Ingester.Ingest(ctx, ingest.Delivery{
-		Platform: shopify.Platform,
-		Topic:    Topic,
-		// One id per order version: a repeated run is a duplicate.
-		DeliveryID: "reconcile:" + o.GID + ":" + o.UpdatedAt.UTC().Format(time.RFC3339),
+		Platform:   conn.Platform,
+		Topic:      o.Topic,
+		DeliveryID: o.DeliveryID,
 		Shop:       conn.Shop,
 		Headers:    map[string]string{"X-Consign-Source": "reconcile"},
-		Body:       o.Body,
+		Body:       body,
 		Handled:    true,
 	})
 	if err != nil {
-		return false, fmt.Errorf("store reconciled order %s: %w", o.GID, err)
+		return false, fmt.Errorf("store reconciled order %s: %w", o.ExternalID, err)
 	}
 	return out == ingest.Stored, nil
 }

@@ -7,6 +7,7 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -32,6 +33,7 @@ var ErrTampered = errors.New("secrets: value does not open (altered or sealed wi
 type key struct {
 	id   string
 	aead cipher.AEAD
+	raw  []byte
 }
 
 // Keyring seals with the current key and opens with any configured key.
@@ -86,7 +88,7 @@ func NewKeyring(current []byte, old ...[]byte) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secrets: %w", err)
 		}
-		k := key{id: KeyID(raw), aead: aead}
+		k := key{id: KeyID(raw), aead: aead, raw: raw}
 		if i == 0 {
 			r.current = k
 		}
@@ -152,4 +154,13 @@ func (r *Keyring) NeedsReseal(value string) bool {
 		return false
 	}
 	return !strings.HasPrefix(value, prefix+r.current.id+":")
+}
+
+// Derive returns a key for another purpose (signing admin sessions), made
+// from the current key and label, so one configured secret serves both and
+// neither use can stand in for the other.
+func (r *Keyring) Derive(label string) []byte {
+	m := hmac.New(sha256.New, r.current.raw)
+	m.Write([]byte("consign derive\n" + label))
+	return m.Sum(nil)
 }

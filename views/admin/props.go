@@ -20,7 +20,7 @@ type Layout struct {
 	CSS    string // hashed URL of app.css
 	HTMX   string // hashed URL of htmx.min.js
 	JS     string // hashed URL of admin.js
-	APIKey string // the app's client id, for App Bridge
+	APIKey string // the Shopify client id, for App Bridge; empty outside Shopify
 	Shop   string
 	Nav    string // the section to mark: dashboard, orders, attention, suppliers, settings, purchase-orders
 	// Retailer and Supplier say which sections the account has.

@@ -1,0 +1,240 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/consign/consign/app/ingest"
+	"github.com/consign/consign/app/metrics"
+	"github.com/consign/consign/app/platforms/bigcommerce"
+	"github.com/consign/consign/app/platforms/woocommerce"
+	"github.com/consign/consign/models"
+)
+
+// HookSecrets finds a store's connection and the secret its hooks carry
+// (app/accounts).
+type HookSecrets interface {
+	WebhookSecret(ctx context.Context, platform, shop string) (models.Connection, string, error)
+}
+
+// BigCommerceSecretHeader carries a connection's hook secret: Consign sets
+// it on every hook it creates, and BigCommerce sends it back on each
+// delivery.
+const BigCommerceSecretHeader = "X-Consign-Webhook-Secret"
+
+// bigCommerceOrderScopes are the scopes the order pipeline acts on: each
+// makes Consign read the order as it stands.
+var bigCommerceOrderScopes = map[string]bool{
+	"store/order/created": true, "store/order/updated": true, "store/order/statusUpdated": true,
+}
+
+// BigCommerceOrderScopes lists the hooks Consign creates in a store.
+func BigCommerceOrderScopes() []string {
+	return []string{"store/order/created", "store/order/updated", "store/order/statusUpdated"}
+}
+
+// bigCommerceSignatureTolerance bounds how old a signed delivery may be.
+const bigCommerceSignatureTolerance = 5 * time.Minute
+
+// BigCommerceWebhooks receives BigCommerce's webhooks: authenticate by the
+// connection's secret header (and the signature headers when present),
+// store, enqueue, answer.
+type BigCommerceWebhooks struct {
+	Secrets HookSecrets
+	// ClientSecret keys the webhook-signature header.
+	ClientSecret []byte
+	MaxBytes     int64
+	Ingester     Ingester
+	Metrics      *metrics.Metrics
+	Now          func() time.Time
+}
+
+var bigCommerceHeaders = []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature", "User-Agent"}
+
+// Receive handles POST /webhooks/bigcommerce.
+func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
+	const platform = models.PlatformBigCommerce
+	markWebhook(c, platform)
+	r := c.Request()
+	body, err := readLimited(c, h.MaxBytes)
+	if err != nil {
+		h.count(platform, "", readOutcome(err))
+		return err
+	}
+	refuse := func(why string, cause error) error {
+		h.count(platform, "", metrics.OutcomeRefused)
+		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(cause)
+	}
+	id, signature := r.Header.Get("Webhook-Id"), r.Header.Get("Webhook-Signature")
+	signed := signature != ""
+	if signed {
+		err := bigcommerce.VerifyWebhookSignature(h.ClientSecret, id, r.Header.Get("Webhook-Timestamp"), signature, body, h.Now(), bigCommerceSignatureTolerance)
+		if err != nil {
+			return refuse("invalid webhook signature", err)
+		}
+	}
+	hook, parseErr := bigcommerce.ParseWebhook(body)
+	annotate(c, "shop", hook.StoreHash, "topic", hook.Scope)
+	if parseErr == nil {
+		_, secret, err := h.Secrets.WebhookSecret(r.Context(), platform, hook.StoreHash)
+		switch {
+		case errors.Is(err, models.ErrNotFound) && signed:
+			// Authentic, from a store Consign does not know: kept, ignored.
+		case errors.Is(err, models.ErrNotFound):
+			return refuse("unknown store", err)
+		case err != nil:
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot check the delivery now; retry").SetInternal(err)
+		case subtle.ConstantTimeCompare([]byte(r.Header.Get(BigCommerceSecretHeader)), []byte(secret)) != 1:
+			return refuse("invalid webhook secret", errors.New("secret header does not match the store's"))
+		}
+	} else if !signed {
+		// Without a signature only the store's secret could vouch for it,
+		// and an unreadable body does not say which store sent it.
+		return refuse("cannot authenticate a delivery that names no store", parseErr)
+	}
+	d := ingest.Delivery{
+		Platform: platform, Topic: hook.Scope, Shop: hook.StoreHash,
+		DeliveryID: id, Headers: keepHeaders(r.Header, bigCommerceHeaders), Body: body,
+		Handled: bigCommerceOrderScopes[hook.Scope],
+	}
+	if parseErr != nil {
+		// Signed but unreadable: stored so a person can see it.
+		d.Topic, d.Handled = "unreadable", false
+	}
+	if d.DeliveryID == "" && hook.Hash != "" {
+		d.DeliveryID = "hash:" + hook.Hash
+	}
+	return h.store(c, d)
+}
+
+func (h *BigCommerceWebhooks) store(c echo.Context, d ingest.Delivery) error {
+	return storeDelivery(c, h.Ingester, h.Metrics, d)
+}
+
+func (h *BigCommerceWebhooks) count(platform, topic, outcome string) {
+	h.Metrics.WebhookDeliveries.WithLabelValues(platform, topic, outcome).Inc()
+}
+
+// WooCommerceWebhooks receives WooCommerce's webhooks: answer the creation
+// ping, verify the signature with the store's hook secret, store, enqueue,
+// answer.
+type WooCommerceWebhooks struct {
+	Secrets  HookSecrets
+	MaxBytes int64
+	Ingester Ingester
+	Metrics  *metrics.Metrics
+}
+
+// wooCommerceOrderTopics are the topics the order pipeline acts on.
+var wooCommerceOrderTopics = map[string]bool{"order.created": true, "order.updated": true}
+
+// WooCommerceOrderTopics lists the hooks Consign creates in a store.
+func WooCommerceOrderTopics() []string { return []string{"order.created", "order.updated"} }
+
+var wooCommerceHeaders = []string{
+	"X-WC-Webhook-Source", "X-WC-Webhook-Topic", "X-WC-Webhook-Resource", "X-WC-Webhook-Event",
+	"X-WC-Webhook-ID", "X-WC-Webhook-Delivery-ID", "X-WC-Webhook-Signature",
+}
+
+// Receive handles POST /webhooks/woocommerce.
+func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
+	const platform = models.PlatformWooCommerce
+	markWebhook(c, platform)
+	r := c.Request()
+	body, err := readLimited(c, h.MaxBytes)
+	if err != nil {
+		h.count(platform, "", readOutcome(err))
+		return err
+	}
+	signature := r.Header.Get("X-WC-Webhook-Signature")
+	if signature == "" {
+		if hookID, ok := woocommerce.ParsePing(r.Header.Get("Content-Type"), body); ok {
+			// WooCommerce checks the URL answers when it creates a hook;
+			// the ping is unsigned and carries nothing to keep.
+			annotate(c, "webhook_id", hookID)
+			h.count(platform, "ping", "ping")
+			return c.JSON(http.StatusOK, map[string]any{"status": "ping"})
+		}
+	}
+	refuse := func(why string, cause error) error {
+		h.count(platform, "", metrics.OutcomeRefused)
+		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(cause)
+	}
+	store, err := woocommerce.NormalizeStoreURL(r.Header.Get("X-WC-Webhook-Source"))
+	if err != nil {
+		return refuse("unknown store", err)
+	}
+	store = strings.ToLower(store)
+	topic := strings.ToLower(strings.TrimSpace(r.Header.Get("X-WC-Webhook-Topic")))
+	annotate(c, "shop", store, "topic", topic)
+	_, secret, err := h.Secrets.WebhookSecret(r.Context(), platform, store)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return refuse("unknown store", err)
+	case err != nil:
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot check the delivery now; retry").SetInternal(err)
+	case !woocommerce.VerifyWebhook([]byte(secret), body, signature):
+		return refuse("invalid webhook signature", errors.New("X-WC-Webhook-Signature does not match"))
+	}
+	d := ingest.Delivery{
+		Platform: platform, Topic: topic, Shop: store,
+		Headers: keepHeaders(r.Header, wooCommerceHeaders), Body: body,
+		Handled: wooCommerceOrderTopics[topic],
+	}
+	// The delivery id changes on every send: an order version is the key.
+	if id, modified, err := woocommerce.OrderVersion(body); err == nil {
+		d.DeliveryID = ingest.OrderVersionID(strconv.FormatInt(id, 10), modified)
+	} else {
+		sum := sha256.Sum256(body)
+		d.DeliveryID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return storeDelivery(c, h.Ingester, h.Metrics, d)
+}
+
+func (h *WooCommerceWebhooks) count(platform, topic, outcome string) {
+	h.Metrics.WebhookDeliveries.WithLabelValues(platform, topic, outcome).Inc()
+}
+
+// keepHeaders copies the named headers kept with each event, for audit.
+func keepHeaders(h http.Header, names []string) map[string]string {
+	out := make(map[string]string, len(names))
+	for _, k := range names {
+		if v := h.Get(k); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// storeDelivery stores an authentic delivery and answers: 200 once stored,
+// 503 (retry) when it could not be.
+func storeDelivery(c echo.Context, in Ingester, m *metrics.Metrics, d ingest.Delivery) error {
+	if d.DeliveryID == "" {
+		sum := sha256.Sum256(append([]byte(d.Topic+"\n"+d.Shop+"\n"), d.Body...))
+		d.DeliveryID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	annotate(c, "delivery_id", d.DeliveryID)
+	outcome, id, err := in.Ingest(c.Request().Context(), d)
+	if err != nil {
+		m.WebhookDeliveries.WithLabelValues(d.Platform, d.Topic, metrics.OutcomeFailed).Inc()
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot store the delivery now; retry").SetInternal(err)
+	}
+	m.WebhookDeliveries.WithLabelValues(d.Platform, d.Topic, string(outcome)).Inc()
+	annotate(c, "outcome", outcome, "event_id", id)
+	return c.JSON(http.StatusOK, map[string]any{"status": outcome})
+}
+
+// Register mounts POST /webhooks/bigcommerce.
+func (h *BigCommerceWebhooks) Register(e *echo.Echo) { e.POST("/webhooks/bigcommerce", h.Receive) }
+
+// Register mounts POST /webhooks/woocommerce.
+func (h *WooCommerceWebhooks) Register(e *echo.Echo) { e.POST("/webhooks/woocommerce", h.Receive) }
