@@ -72,6 +72,9 @@ type Options struct {
 	// slow for tests that make jobs fail on purpose). It applies on top of
 	// Queue, or of the dialect's default queue config.
 	RetryPolicy river.ClientRetryPolicy
+	// Env adds to the environment the App is configured from (other
+	// platforms' fakes and credentials).
+	Env map[string]string
 }
 
 // Start runs Consign on a fresh database of the dialect, migrated, with the
@@ -102,12 +105,21 @@ func Start(t testing.TB, d database.Dialect, opts Options) *Harness {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{
-			"DATABASE_URL": h.DBURL, "SHOPIFY_API_KEY": APIKey, "SHOPIFY_API_SECRET": Secret,
-			"SHOPIFY_API_BASE_URL": fakeSrv.URL, "CONSIGN_ENCRYPTION_KEY": EncryptionKey,
-		}[k]
-	})
+	// Listen first, so the App knows its own URL (hooks it creates in
+	// stores point there).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.URL = "http://" + ln.Addr().String()
+	env := map[string]string{
+		"DATABASE_URL": h.DBURL, "SHOPIFY_API_KEY": APIKey, "SHOPIFY_API_SECRET": Secret,
+		"SHOPIFY_API_BASE_URL": fakeSrv.URL, "CONSIGN_ENCRYPTION_KEY": EncryptionKey, "APP_URL": h.URL,
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,11 +146,6 @@ func Start(t testing.TB, d database.Dialect, opts Options) *Harness {
 		t.Fatal(err)
 	}
 	h.RetailerID = conn.AccountID
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.URL = "http://" + ln.Addr().String()
 	if err := a.StartWorkers(ctx); err != nil {
 		t.Fatal(err)
 	}
