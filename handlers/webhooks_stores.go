@@ -72,7 +72,9 @@ func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
 	}
 	refuse := func(why string, cause error) error {
 		h.count(platform, "", metrics.OutcomeRefused)
-		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(cause)
+		// The cause is kept as text: wrapped, a not-found cause would turn
+		// the 401 into a 404.
+		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(errors.New(cause.Error()))
 	}
 	id, signature := r.Header.Get("Webhook-Id"), r.Header.Get("Webhook-Signature")
 	signed := signature != ""
@@ -167,7 +169,9 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 	}
 	refuse := func(why string, cause error) error {
 		h.count(platform, "", metrics.OutcomeRefused)
-		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(cause)
+		// The cause is kept as text: wrapped, a not-found cause would turn
+		// the 401 into a 404.
+		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(errors.New(cause.Error()))
 	}
 	store, err := woocommerce.NormalizeStoreURL(r.Header.Get("X-WC-Webhook-Source"))
 	if err != nil {
