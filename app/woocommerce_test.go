@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -124,6 +125,18 @@ func TestWooCommerceOrderRoundTrip(t *testing.T) {
 		order, ok := orderOf(t, h, conn.ID, "727")
 		if !ok || order.Hold == "" || order.PlatformStatus != "pending" || len(posOf(t, h, order.ID)) != 0 {
 			t.Fatalf("pending order: found %v, hold %q, status %q", ok, order.Hold, order.PlatformStatus)
+		}
+
+		// The admin says why it waits, in the store's own words.
+		session, err := h.App.Sessions.Issue(models.PlatformWooCommerce, conn.Shop)
+		apptest.Must(t, err)
+		res, err := http.Get(fmt.Sprintf("%s/app/orders/%d?id_token=%s", h.URL, order.ID, url.QueryEscape(session)))
+		apptest.Must(t, err)
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(page), "in the store: pending") || !strings.Contains(string(page), "Not routed yet") ||
+			strings.Contains(string(page), "app-bridge.js") {
+			t.Errorf("admin order page (%d) does not show the store status and hold, or loads App Bridge:\n%s", res.StatusCode, page)
 		}
 
 		// Processing routes it; tracking comes back and completes the order.

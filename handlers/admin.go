@@ -130,11 +130,11 @@ func (a *Admin) ownSession(c echo.Context, token string, next echo.HandlerFunc) 
 	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 	platform, shop, err := a.Sessions.Verify(token)
 	if err != nil {
-		return unauthorizedSession(c, err)
+		return expiredOwnSession(err)
 	}
 	sess, err := a.Service.SessionFor(c.Request().Context(), platform, shop)
 	if errors.Is(err, models.ErrNotFound) {
-		return unauthorizedSession(c, err)
+		return expiredOwnSession(err)
 	}
 	if err != nil {
 		return err
@@ -142,6 +142,13 @@ func (a *Admin) ownSession(c echo.Context, token string, next echo.HandlerFunc) 
 	h.Set("Content-Security-Policy", frameAncestorsFor(platform, shop))
 	c.Set(adminSessionKey, sess)
 	return next(c)
+}
+
+// expiredOwnSession refuses a Consign session; the merchant opens the app
+// from the store again for a new one.
+func expiredOwnSession(cause error) error {
+	return echo.NewHTTPError(http.StatusUnauthorized, "Your session has expired or the store is no longer connected: open Consign from your store's admin again.").
+		SetInternal(errors.New(cause.Error()))
 }
 
 // frameAncestorsFor names who may frame the admin of a store on a platform
