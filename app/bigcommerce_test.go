@@ -125,8 +125,11 @@ func TestBigCommerceOrderRoundTrip(t *testing.T) {
 		// Forged, stale and unsigned-with-a-wrong-secret deliveries store nothing.
 		body, hdr := fake.Delivery(bcHash, "store/order/created", 501)
 		for name, tamper := range map[string]func(http.Header) ([]byte, http.Header){
-			"wrong secret header": func(h http.Header) ([]byte, http.Header) { h.Set(handlers.BigCommerceSecretHeader, "nope"); return body, h },
-			"no secret header":    func(h http.Header) ([]byte, http.Header) { h.Del(handlers.BigCommerceSecretHeader); return body, h },
+			"wrong secret header": func(h http.Header) ([]byte, http.Header) {
+				h.Set(handlers.BigCommerceSecretHeader, "nope")
+				return body, h
+			},
+			"no secret header": func(h http.Header) ([]byte, http.Header) { h.Del(handlers.BigCommerceSecretHeader); return body, h },
 			"forged signature": func(h http.Header) ([]byte, http.Header) {
 				h.Set("Webhook-Signature", "v1,"+base64.StdEncoding.EncodeToString(make([]byte, 32)))
 				return body, h

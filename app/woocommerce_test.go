@@ -271,4 +271,3 @@ func TestWooCommerceOrderToShopifySupplierStore(t *testing.T) {
 		}
 	})
 }
-
