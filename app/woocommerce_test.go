@@ -33,15 +33,33 @@ func startWooCommerce(t *testing.T, d database.Dialect) (*apptest.Harness, *fake
 // once, POSTing the keys to the callback) and back into the admin.
 func connectWooCommerce(t *testing.T, h *apptest.Harness, fake *fakewoocommerce.Server) models.Connection {
 	t.Helper()
-	res, err := http.Get(h.URL + "/auth/woocommerce?" + url.Values{"store_url": {fake.URL}}.Encode())
+	var state string // the user_id the store echoes back to the return step
+	browser := &http.Client{CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+		if r.URL.Path == "/auth/woocommerce/return" {
+			state = r.URL.Query().Get("user_id")
+		}
+		return nil
+	}}
+	res, err := browser.Get(h.URL + "/auth/woocommerce?" + url.Values{"store_url": {fake.URL}}.Encode())
 	apptest.Must(t, err)
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	if res.StatusCode != 200 || res.Request.URL.Path != "/app" || fake.CallbackStatus() != http.StatusOK {
 		t.Fatalf("connect ended at %s with %d; the key callback answered %d", res.Request.URL, res.StatusCode, fake.CallbackStatus())
 	}
+	// A key callback for a state already used, or one Consign never made,
+	// is refused and connects nothing.
+	if state == "" {
+		t.Fatal("the store never sent the browser back to /auth/woocommerce/return")
+	}
+	for _, userID := range []string{state, "forged-state"} {
+		grant := fmt.Sprintf(`{"key_id":9,"user_id":%q,"consumer_key":"ck_other","consumer_secret":"cs_other","key_permissions":"read_write"}`, userID)
+		if code, _ := post(t, h, "/auth/woocommerce/callback", []byte(grant), http.Header{"Content-Type": {"application/json"}}); code != http.StatusUnauthorized {
+			t.Errorf("key callback for state %q answered %d, want 401", userID, code)
+		}
+	}
 	// The return link works once.
-	replayed, err := http.Get(h.URL + "/auth/woocommerce/return?success=1&user_id=" + res.Request.URL.Query().Get("user_id"))
+	replayed, err := http.Get(h.URL + "/auth/woocommerce/return?success=1&user_id=" + state)
 	apptest.Must(t, err)
 	replayed.Body.Close()
 	if replayed.StatusCode != http.StatusUnauthorized {
