@@ -10,6 +10,7 @@ import (
 
 	"github.com/consign/consign/app/canonical"
 	"github.com/consign/consign/app/money"
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // Snapshot is what a job stores for one order: the three V2 answers, each
@@ -123,7 +124,7 @@ func translate(data []byte) (canonical.Order, error) {
 		Status:          strings.TrimSpace(p.Status),
 		Hold:            hold(statusID, strings.TrimSpace(p.Status)),
 	}
-	if !isCurrencyCode(o.Currency) {
+	if !jsontext.CurrencyCode(o.Currency) {
 		return canonical.Order{}, fmt.Errorf("currency %q (default_currency_code %q, currency_code %q) is not an ISO 4217 code",
 			o.Currency, p.DefaultCurrencyCode, p.CurrencyCode)
 	}
@@ -232,10 +233,10 @@ func (li *productPayload) canonical(orderID int64, currency string) (canonical.L
 	// display setting; base_price is the price as the merchant entered it,
 	// tax included in tax-inclusive stores. Suppliers invoice without tax.
 	field, raw := "price_ex_tax", li.PriceExTax
-	if text, _ := rawText(field, raw); text == "" {
+	if text, _ := jsontext.Text(field, raw); text == "" {
 		field, raw = "base_price", li.BasePrice
 	}
-	text, err := rawText(field, raw)
+	text, err := jsontext.Text(field, raw)
 	if err != nil {
 		return l, err
 	}
@@ -280,7 +281,7 @@ func parseMoney(s, currency string) (money.Amount, error) {
 	}
 	whole, frac, _ := strings.Cut(s, ".")
 	exp := money.Exponent(currency)
-	if len(frac) <= exp || !isDigits(frac) {
+	if len(frac) <= exp || !jsontext.Digits(frac) {
 		return money.Parse(s, currency)
 	}
 	kept := whole
@@ -311,16 +312,4 @@ func parseDate(field, s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%s %q is not an RFC 2822 date", field, s)
-}
-
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // ShipmentInput is what a supplier shipped for one order.
@@ -200,7 +202,7 @@ func (c *Client) shipments(ctx context.Context, base string) ([]existingShipment
 		e := existingShipment{id: id, address: addr, tracking: strings.TrimSpace(s.TrackingNumber), items: map[int64]int{}}
 		for _, it := range s.Items {
 			pid, _, _ := parseID("order_product_id", it.OrderProductID)
-			q, _, _ := parseWhole("quantity", it.Quantity)
+			q, _, _ := jsontext.Whole("quantity", it.Quantity)
 			e.items[pid] += int(q)
 		}
 		out = append(out, e)

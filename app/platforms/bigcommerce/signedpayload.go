@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // ErrInvalidSignedPayload is every reason a signed_payload_jwt is refused;
@@ -106,15 +108,15 @@ func VerifySignedPayload(token, clientID string, secret []byte, now time.Time, l
 	if err := decodeSegment(parts[1], &c); err != nil {
 		return fail("claims: %v", err)
 	}
-	exp, hasExp, err := parseWhole("exp", c.Exp)
+	exp, hasExp, err := jsontext.Whole("exp", c.Exp)
 	if err != nil || !hasExp {
 		return fail("exp is missing or not a number")
 	}
-	nbf, _, err := parseWhole("nbf", c.Nbf)
+	nbf, _, err := jsontext.Whole("nbf", c.Nbf)
 	if err != nil {
 		return fail("nbf: %v", err)
 	}
-	iat, _, err := parseWhole("iat", c.Iat)
+	iat, _, err := jsontext.Whole("iat", c.Iat)
 	if err != nil {
 		return fail("iat: %v", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // Webhook is a delivery's thin body: {scope, store_id, data: {type, id},
@@ -69,7 +71,7 @@ func (p *webhookPayload) webhook() (Webhook, error) {
 	if w.ID, _, err = parseID("data.id", p.Data.ID); err != nil {
 		return Webhook{}, err
 	}
-	created, ok, err := parseWhole("created_at", p.CreatedAt)
+	created, ok, err := jsontext.Whole("created_at", p.CreatedAt)
 	if err != nil {
 		return Webhook{}, err
 	}
@@ -116,7 +118,7 @@ func VerifyWebhookSignature(secret []byte, id, timestamp, signature string, body
 		return fail("webhook-id, webhook-timestamp or webhook-signature is missing")
 	}
 	ts, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil || !isDigits(timestamp) {
+	if err != nil || !jsontext.Digits(timestamp) {
 		return fail("webhook-timestamp %.20q is not Unix seconds", timestamp)
 	}
 	sent := time.Unix(ts, 0)

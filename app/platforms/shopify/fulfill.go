@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // FulfillInput asks for one shipment of some lines of an order.
@@ -281,7 +283,7 @@ func (fo *fulfillmentOrder) acceptsFulfillment() bool {
 // normalize checks the input and merges repeated lines, keeping their order.
 func (in FulfillInput) normalize() ([]FulfillLine, error) {
 	id, ok := strings.CutPrefix(in.OrderGID, "gid://shopify/Order/")
-	if !ok || !isDigits(id) {
+	if !ok || !jsontext.Digits(id) {
 		return nil, fmt.Errorf("order %q is not an order GID (gid://shopify/Order/N)", in.OrderGID)
 	}
 	if len(in.Lines) == 0 {
@@ -290,7 +292,7 @@ func (in FulfillInput) normalize() ([]FulfillLine, error) {
 	var lines []FulfillLine
 	pos := make(map[string]int)
 	for _, l := range in.Lines {
-		if !isDigits(l.LineItemID) {
+		if !jsontext.Digits(l.LineItemID) {
 			return nil, fmt.Errorf("order %s: line item id %q is not numeric", in.OrderGID, l.LineItemID)
 		}
 		if l.Quantity <= 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/consign/consign/app/canonical"
 	"github.com/consign/consign/app/money"
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // Platform is the canonical.Order.Platform value of Shopify orders.
@@ -105,10 +106,10 @@ func (p *orderPayload) canonical() (canonical.Order, error) {
 	if o.CustomerEmail == "" {
 		o.CustomerEmail = strings.TrimSpace(p.ContactEmail)
 	}
-	if !isCurrencyCode(o.Currency) {
+	if !jsontext.CurrencyCode(o.Currency) {
 		return canonical.Order{}, fmt.Errorf("currency %q is not an ISO 4217 code", p.Currency)
 	}
-	if n, ok, err := parseWhole("order_number", p.OrderNumber); err != nil {
+	if n, ok, err := jsontext.Whole("order_number", p.OrderNumber); err != nil {
 		return canonical.Order{}, err
 	} else if ok {
 		o.Number = n
@@ -178,21 +179,21 @@ func (li *lineItemPayload) canonical(currency string) (canonical.Line, error) {
 	l.RequiresShipping = li.RequiresShipping
 	l.GiftCard = li.GiftCard
 
-	qty, ok, err := parseWhole("quantity", li.Quantity)
+	qty, ok, err := jsontext.Whole("quantity", li.Quantity)
 	if err != nil {
 		return l, err
 	}
 	if !ok {
 		return l, errors.New("quantity is missing")
 	}
-	if l.Quantity, err = toInt("quantity", qty); err != nil {
+	if l.Quantity, err = jsontext.Int("quantity", qty); err != nil {
 		return l, err
 	}
 	l.FulfillableQuantity = l.Quantity
-	if fq, ok, err := parseWhole("fulfillable_quantity", li.FulfillableQuantity); err != nil {
+	if fq, ok, err := jsontext.Whole("fulfillable_quantity", li.FulfillableQuantity); err != nil {
 		return l, err
 	} else if ok {
-		if l.FulfillableQuantity, err = toInt("fulfillable_quantity", fq); err != nil {
+		if l.FulfillableQuantity, err = jsontext.Int("fulfillable_quantity", fq); err != nil {
 			return l, err
 		}
 		// Routing orders what is left to fulfil: more than was ordered
@@ -202,7 +203,7 @@ func (li *lineItemPayload) canonical(currency string) (canonical.Line, error) {
 		}
 	}
 
-	price, err := rawText("price", li.Price)
+	price, err := jsontext.Text("price", li.Price)
 	if err != nil {
 		return l, err
 	}
@@ -267,7 +268,7 @@ func decodeObject(body []byte, v any) error {
 		return fmt.Errorf("body is not valid JSON: %v", err)
 	}
 	if trimmed[0] != '{' {
-		return fmt.Errorf("body is JSON %s, not an object", jsonKind(trimmed))
+		return fmt.Errorf("body is JSON %s, not an object", jsontext.Kind(trimmed))
 	}
 	err := json.Unmarshal(trimmed, v)
 	var typ *json.UnmarshalTypeError
@@ -284,54 +285,18 @@ func decodeObject(body []byte, v any) error {
 // a string of digits. Null or absent gives "". Anything else, including a
 // float such as 1.5e18 (which has lost digits), is an error.
 func parseID(field string, raw json.RawMessage) (string, error) {
-	text, err := rawText(field, raw)
+	text, err := jsontext.Text(field, raw)
 	if err != nil || text == "" {
 		return "", err
 	}
 	n, err := strconv.ParseUint(text, 10, 64)
-	if err != nil || !isDigits(text) {
+	if err != nil || !jsontext.Digits(text) {
 		return "", fmt.Errorf("%s %s is not a valid id: want a positive integer written exactly, not a float or other text", field, raw)
 	}
 	if n == 0 {
 		return "", fmt.Errorf("%s is 0, which is not a valid id", field)
 	}
 	return strconv.FormatUint(n, 10), nil
-}
-
-// parseWhole reads a non-negative integer such as a quantity. ok is false
-// when the field is null or absent.
-func parseWhole(field string, raw json.RawMessage) (n int64, ok bool, err error) {
-	text, err := rawText(field, raw)
-	if err != nil || text == "" {
-		return 0, false, err
-	}
-	if strings.HasPrefix(text, "-") {
-		return 0, false, fmt.Errorf("%s is negative (%s)", field, text)
-	}
-	n, err = strconv.ParseInt(text, 10, 64)
-	if err != nil || !isDigits(text) {
-		return 0, false, fmt.Errorf("%s %s is not a whole number", field, raw)
-	}
-	return n, true, nil
-}
-
-// rawText returns the text of a JSON number or string, "" for null or absent.
-func rawText(field string, raw json.RawMessage) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", fmt.Errorf("%s: %w", field, err)
-		}
-		return strings.TrimSpace(s), nil
-	case c == '-' || (c >= '0' && c <= '9'):
-		return string(raw), nil
-	}
-	return "", fmt.Errorf("%s is a JSON %s, want a number", field, jsonKind(raw))
 }
 
 func parseTime(field, s string) (time.Time, error) {
@@ -343,51 +308,4 @@ func parseTime(field, s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%s %q is not an RFC 3339 time", field, s)
 	}
 	return t, nil
-}
-
-func toInt(field string, n int64) (int, error) {
-	if n > 1<<31-1 {
-		return 0, fmt.Errorf("%s %d is implausibly large", field, n)
-	}
-	return int(n), nil
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-func jsonKind(raw []byte) string {
-	switch raw[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // StoreOrderInput is a purchase order to create as an order in a supplier's
@@ -255,7 +257,7 @@ type CancelOrderInput struct {
 // CancelOrder asks Shopify to cancel the order. Shopify cancels in a
 // background job; a refusal (already cancelled, fulfilled) is a *UserError.
 func (c *Client) CancelOrder(ctx context.Context, in CancelOrderInput) error {
-	if id, ok := strings.CutPrefix(in.OrderGID, "gid://shopify/Order/"); !ok || !isDigits(id) {
+	if id, ok := strings.CutPrefix(in.OrderGID, "gid://shopify/Order/"); !ok || !jsontext.Digits(id) {
 		return fmt.Errorf("shopify orderCancel: %q is not an order GID", in.OrderGID)
 	}
 	vars := map[string]any{

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // Page sizes of updatedOrdersQuery. Shopify refuses a query whose requested
@@ -263,7 +265,7 @@ func (li *gqlLineItem) payload() (lineItemPayload, error) {
 func numericID(gid, kind string) (string, error) {
 	n, ok := strings.CutPrefix(gid, "gid://shopify/"+kind+"/")
 	id, err := strconv.ParseUint(n, 10, 64)
-	if !ok || !isDigits(n) || err != nil || id == 0 {
+	if !ok || !jsontext.Digits(n) || err != nil || id == 0 {
 		return "", fmt.Errorf("%q is not a %s GID", gid, kind)
 	}
 	return strconv.FormatUint(id, 10), nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // AuthorizePath is WooCommerce's app authorization endpoint.
@@ -60,7 +62,7 @@ func ParseKeyGrant(body []byte) (KeyGrant, error) {
 	if g.KeyID, err = parseID("key_id", p.KeyID); err != nil {
 		return KeyGrant{}, fmt.Errorf("woocommerce key grant: %w", err)
 	}
-	if g.UserID, err = rawText("user_id", p.UserID); err != nil {
+	if g.UserID, err = jsontext.Text("user_id", p.UserID); err != nil {
 		return KeyGrant{}, fmt.Errorf("woocommerce key grant: %w", err)
 	}
 	switch {

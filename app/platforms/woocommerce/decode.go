@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // decodeObject decodes a JSON object into v, with errors that name the JSON
@@ -22,7 +24,7 @@ func decodeObject(body []byte, v any) error {
 		return fmt.Errorf("body is not valid JSON: %v", json.Unmarshal(trimmed, &probe))
 	}
 	if trimmed[0] != '{' {
-		return fmt.Errorf("body is JSON %s, not an object", jsonKind(trimmed))
+		return fmt.Errorf("body is JSON %s, not an object", jsontext.Kind(trimmed))
 	}
 	err := json.Unmarshal(trimmed, v)
 	var typ *json.UnmarshalTypeError
@@ -40,12 +42,12 @@ func decodeObject(body []byte, v any) error {
 // WooCommerce uses for "none" (variation_id of a simple product, product_id
 // of a deleted product). Anything else, floats included, is an error.
 func parseID(field string, raw json.RawMessage) (int64, error) {
-	text, err := rawText(field, raw)
+	text, err := jsontext.Text(field, raw)
 	if err != nil || text == "" {
 		return 0, err
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
-	if err != nil || !isDigits(text) {
+	if err != nil || !jsontext.Digits(text) {
 		return 0, fmt.Errorf("%s %s is not a valid id: want a non-negative integer", field, raw)
 	}
 	return n, nil
@@ -61,42 +63,6 @@ func requireID(field string, raw json.RawMessage) (int64, error) {
 		return 0, fmt.Errorf("%s is missing or 0", field)
 	}
 	return n, nil
-}
-
-// parseWhole reads a non-negative integer such as a quantity. ok is false
-// when the field is null or absent.
-func parseWhole(field string, raw json.RawMessage) (n int64, ok bool, err error) {
-	text, err := rawText(field, raw)
-	if err != nil || text == "" {
-		return 0, false, err
-	}
-	if strings.HasPrefix(text, "-") {
-		return 0, false, fmt.Errorf("%s is negative (%s)", field, text)
-	}
-	n, err = strconv.ParseInt(text, 10, 64)
-	if err != nil || !isDigits(text) {
-		return 0, false, fmt.Errorf("%s %s is not a whole number", field, raw)
-	}
-	return n, true, nil
-}
-
-// rawText returns the text of a JSON number or string, "" for null or absent.
-func rawText(field string, raw json.RawMessage) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", fmt.Errorf("%s: %w", field, err)
-		}
-		return strings.TrimSpace(s), nil
-	case c == '-' || (c >= '0' && c <= '9'):
-		return string(raw), nil
-	}
-	return "", fmt.Errorf("%s is a JSON %s, want a number", field, jsonKind(raw))
 }
 
 // wcTimeLayout is how the REST API writes dates: no zone. The *_gmt fields
@@ -116,51 +82,4 @@ func parseGMT(field, s string) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("%s %q is not a date like 2006-01-02T15:04:05", field, s)
-}
-
-func toInt(field string, n int64) (int, error) {
-	if n > 1<<31-1 {
-		return 0, fmt.Errorf("%s %d is implausibly large", field, n)
-	}
-	return int(n), nil
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-func jsonKind(raw []byte) string {
-	switch raw[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }

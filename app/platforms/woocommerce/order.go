@@ -11,6 +11,7 @@ import (
 
 	"github.com/consign/consign/app/canonical"
 	"github.com/consign/consign/app/money"
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // orderPayload is the part of a REST v3 order Consign reads. Numbers that
@@ -107,10 +108,10 @@ func (p *orderPayload) canonical() (canonical.Order, error) {
 		CustomerEmail: strings.TrimSpace(p.Billing.Email),
 		Status:        strings.ToLower(strings.TrimSpace(p.Status)),
 	}
-	if !isCurrencyCode(o.Currency) {
+	if !jsontext.CurrencyCode(o.Currency) {
 		return canonical.Order{}, fmt.Errorf("currency %q is not an ISO 4217 code", p.Currency)
 	}
-	number, err := rawText("number", p.Number)
+	number, err := jsontext.Text("number", p.Number)
 	if err != nil {
 		return canonical.Order{}, err
 	}
@@ -235,14 +236,14 @@ func (li *lineItemPayload) canonical(currency string) (canonical.Line, error) {
 	// is only known from the product), nor sells gift cards in core.
 	l.RequiresShipping = true
 
-	qty, ok, err := parseWhole("quantity", li.Quantity)
+	qty, ok, err := jsontext.Whole("quantity", li.Quantity)
 	if err != nil {
 		return l, err
 	}
 	if !ok {
 		return l, errors.New("quantity is missing")
 	}
-	if l.Quantity, err = toInt("quantity", qty); err != nil {
+	if l.Quantity, err = jsontext.Int("quantity", qty); err != nil {
 		return l, err
 	}
 	l.FulfillableQuantity = l.Quantity
@@ -258,12 +259,12 @@ func (li *lineItemPayload) canonical(currency string) (canonical.Line, error) {
 // fifteen digits (3.3333333333333335). price is read only when subtotal is
 // absent, and then only if it is an exact amount of the currency.
 func (li *lineItemPayload) unitPrice(currency string, qty int64) (money.Amount, error) {
-	subtotal, err := rawText("subtotal", li.Subtotal)
+	subtotal, err := jsontext.Text("subtotal", li.Subtotal)
 	if err != nil {
 		return 0, err
 	}
 	if subtotal == "" {
-		price, err := rawText("price", li.Price)
+		price, err := jsontext.Text("price", li.Price)
 		if err != nil {
 			return 0, err
 		}
@@ -306,7 +307,7 @@ func (li *lineItemPayload) gtin() string {
 		if !gtinKeys[strings.ToLower(strings.TrimSpace(m.Key))] {
 			continue
 		}
-		if v, err := rawText(m.Key, m.Value); err == nil && v != "" {
+		if v, err := jsontext.Text(m.Key, m.Value); err == nil && v != "" {
 			return v
 		}
 	}

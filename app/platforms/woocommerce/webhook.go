@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/consign/consign/app/platforms/jsontext"
 )
 
 // Webhook delivery headers WooCommerce sends with every order.* delivery.
@@ -69,7 +71,7 @@ func ParsePing(contentType string, body []byte) (webhookID int64, ok bool) {
 	}
 	s := v.Get("webhook_id")
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || !isDigits(s) {
+	if err != nil || n <= 0 || !jsontext.Digits(s) {
 		return 0, false
 	}
 	return n, true
