@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/consign/consign/app/accounts"
+	"github.com/consign/consign/app/platforms/woocommerce"
 	"github.com/consign/consign/models"
 )
 
@@ -36,7 +37,7 @@ func (c *cli) connectWooCommerce(ctx context.Context, args []string) error {
 	if *key == "" || *secret == "" {
 		return errors.New("connect woocommerce needs --key and --secret")
 	}
-	store, err := NormalizeWooCommerceStore(*storeURL)
+	store, err := woocommerce.NormalizeStoreURL(*storeURL)
 	if err != nil {
 		return &models.ValidationError{Message: err.Error()}
 	}

@@ -77,7 +77,7 @@ func (a *App) wireStoresLate(now func() time.Time, sessions *admin.SessionTokens
 	a.Pipeline.Topics[models.PlatformBigCommerce+" "+install.TopicUninstalled] =
 		a.Pipeline.Topics[models.PlatformShopify+" "+privacy.TopicUninstalled]
 	queueHooks := func(ctx context.Context, connID int64) error {
-		if _, err := a.Jobs.Insert(ctx, queueConnectHooks(connID), nil); err != nil {
+		if _, err := a.Jobs.Insert(ctx, queue.ConnectHooks{ConnectionID: connID}, nil); err != nil {
 			return fmt.Errorf("queue webhooks of connection %d: %w", connID, err)
 		}
 		return nil
@@ -108,16 +108,10 @@ func validateStoreURL(s string) error {
 	if err != nil {
 		return err
 	}
-	if strings.ToLower(n) != s {
-		return fmt.Errorf("store URL %q is not in its normal form %q", s, strings.ToLower(n))
+	if n != s {
+		return fmt.Errorf("store URL %q is not in its normal form %q", s, n)
 	}
 	return nil
-}
-
-// NormalizeWooCommerceStore is the connection name of a WooCommerce store.
-func NormalizeWooCommerceStore(raw string) (string, error) {
-	n, err := woocommerce.NormalizeStoreURL(raw)
-	return strings.ToLower(n), err
 }
 
 // bigCommerceOrderID reads the order id a thin order webhook names.
@@ -176,11 +170,11 @@ func (f *bigCommerceFetcher) Fetch(ctx context.Context, conn models.Connection, 
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	order, err := bigcommerce.TranslateOrder(snapshot)
+	version, err := bigcommerce.SnapshotVersion(snapshot)
 	if err != nil {
 		return snapshot, time.Time{}, nil // stored, then marked failed with the reason
 	}
-	return snapshot, order.UpdatedAt, nil
+	return snapshot, version.DateModified, nil
 }
 
 // bigCommerceHooks creates a store's order hooks, each carrying the

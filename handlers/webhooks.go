@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +57,6 @@ func (h *ShopifyWebhooks) Receive(c echo.Context) error {
 		Topic:      topic,
 		DeliveryID: strings.TrimSpace(r.Header.Get("X-Shopify-Webhook-Id")),
 		Shop:       strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Shop-Domain"))),
-		Headers:    make(map[string]string, len(shopifyHeaders)),
 		Handled:    shopifyOrderTopics[topic] || h.Topics[topic],
 
 		EvenUninstalled: h.EvenUninstalled[topic],
@@ -68,40 +65,23 @@ func (h *ShopifyWebhooks) Receive(c echo.Context) error {
 	annotate(c, "shop", d.Shop, "topic", topic)
 	body, err := readLimited(c, h.MaxBytes)
 	if err != nil {
-		h.count(platform, "", readOutcome(err))
+		countDelivery(h.Metrics, platform, "", readOutcome(err))
 		return err
 	}
 	if !shopify.VerifyWebhook(h.Secret, body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
 		// Topic stays unlabelled: unverified text must not make new series.
-		h.count(platform, "", metrics.OutcomeRefused)
+		countDelivery(h.Metrics, platform, "", metrics.OutcomeRefused)
 		return echo.NewHTTPError(http.StatusUnauthorized, "invalid webhook signature")
 	}
-	d.Body = body
-	if d.DeliveryID == "" {
-		// Shopify always sends one; without it, the same topic and body is
-		// the same delivery.
-		sum := sha256.Sum256(append([]byte(topic+"\n"+d.Shop+"\n"), body...))
-		d.DeliveryID = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	annotate(c, "delivery_id", d.DeliveryID)
-	for _, k := range shopifyHeaders {
-		if v := r.Header.Get(k); v != "" {
-			d.Headers[k] = v
-		}
-	}
-	outcome, id, err := h.Ingester.Ingest(r.Context(), d)
-	if err != nil {
-		h.count(platform, topic, metrics.OutcomeFailed)
-		// Not stored: 503 makes Shopify deliver it again later.
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot store the delivery now; retry").SetInternal(err)
-	}
-	h.count(platform, topic, string(outcome))
-	annotate(c, "outcome", outcome, "event_id", id)
-	return c.JSON(http.StatusOK, map[string]any{"status": outcome})
+	d.Body, d.Headers = body, keepHeaders(r.Header, shopifyHeaders)
+	// Shopify always sends a delivery id; without one, storeDelivery keys
+	// it on topic, shop and body.
+	return storeDelivery(c, h.Ingester, h.Metrics, d)
 }
 
-func (h *ShopifyWebhooks) count(platform, topic, outcome string) {
-	h.Metrics.WebhookDeliveries.WithLabelValues(platform, topic, outcome).Inc()
+// countDelivery records a delivery's outcome.
+func countDelivery(m *metrics.Metrics, platform, topic, outcome string) {
+	m.WebhookDeliveries.WithLabelValues(platform, topic, outcome).Inc()
 }
 
 // readOutcome names a body that could not be read: over the limit, or cut

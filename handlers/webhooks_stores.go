@@ -67,11 +67,11 @@ func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
 	r := c.Request()
 	body, err := readLimited(c, h.MaxBytes)
 	if err != nil {
-		h.count(platform, "", readOutcome(err))
+		countDelivery(h.Metrics, platform, "", readOutcome(err))
 		return err
 	}
 	refuse := func(why string, cause error) error {
-		h.count(platform, "", metrics.OutcomeRefused)
+		countDelivery(h.Metrics, platform, "", metrics.OutcomeRefused)
 		// The cause is kept as text: wrapped, a not-found cause would turn
 		// the 401 into a 404.
 		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(errors.New(cause.Error()))
@@ -86,8 +86,9 @@ func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
 	}
 	hook, parseErr := bigcommerce.ParseWebhook(body)
 	annotate(c, "shop", hook.StoreHash, "topic", hook.Scope)
+	var conn *models.Connection
 	if parseErr == nil {
-		_, secret, err := h.Secrets.WebhookSecret(r.Context(), platform, hook.StoreHash)
+		found, secret, err := h.Secrets.WebhookSecret(r.Context(), platform, hook.StoreHash)
 		switch {
 		case errors.Is(err, models.ErrNotFound) && signed:
 			// Authentic, from a store Consign does not know: kept, ignored.
@@ -97,6 +98,8 @@ func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot check the delivery now; retry").SetInternal(err)
 		case subtle.ConstantTimeCompare([]byte(r.Header.Get(BigCommerceSecretHeader)), []byte(secret)) != 1:
 			return refuse("invalid webhook secret", errors.New("secret header does not match the store's"))
+		default:
+			conn = &found
 		}
 	} else if !signed {
 		// Without a signature only the store's secret could vouch for it,
@@ -106,7 +109,7 @@ func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
 	d := ingest.Delivery{
 		Platform: platform, Topic: hook.Scope, Shop: hook.StoreHash,
 		DeliveryID: id, Headers: keepHeaders(r.Header, bigCommerceHeaders), Body: body,
-		Handled: bigCommerceOrderScopes[hook.Scope],
+		Handled: bigCommerceOrderScopes[hook.Scope], Conn: conn,
 	}
 	if parseErr != nil {
 		// Signed but unreadable: stored so a person can see it.
@@ -115,15 +118,7 @@ func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
 	if d.DeliveryID == "" && hook.Hash != "" {
 		d.DeliveryID = "hash:" + hook.Hash
 	}
-	return h.store(c, d)
-}
-
-func (h *BigCommerceWebhooks) store(c echo.Context, d ingest.Delivery) error {
 	return storeDelivery(c, h.Ingester, h.Metrics, d)
-}
-
-func (h *BigCommerceWebhooks) count(platform, topic, outcome string) {
-	h.Metrics.WebhookDeliveries.WithLabelValues(platform, topic, outcome).Inc()
 }
 
 // WooCommerceWebhooks receives WooCommerce's webhooks: answer the creation
@@ -154,7 +149,7 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 	r := c.Request()
 	body, err := readLimited(c, h.MaxBytes)
 	if err != nil {
-		h.count(platform, "", readOutcome(err))
+		countDelivery(h.Metrics, platform, "", readOutcome(err))
 		return err
 	}
 	signature := r.Header.Get("X-WC-Webhook-Signature")
@@ -163,12 +158,12 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 			// WooCommerce checks the URL answers when it creates a hook;
 			// the ping is unsigned and carries nothing to keep.
 			annotate(c, "webhook_id", hookID)
-			h.count(platform, "ping", "ping")
+			countDelivery(h.Metrics, platform, "ping", "ping")
 			return c.JSON(http.StatusOK, map[string]any{"status": "ping"})
 		}
 	}
 	refuse := func(why string, cause error) error {
-		h.count(platform, "", metrics.OutcomeRefused)
+		countDelivery(h.Metrics, platform, "", metrics.OutcomeRefused)
 		// The cause is kept as text: wrapped, a not-found cause would turn
 		// the 401 into a 404.
 		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(errors.New(cause.Error()))
@@ -177,10 +172,9 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 	if err != nil {
 		return refuse("unknown store", err)
 	}
-	store = strings.ToLower(store)
 	topic := strings.ToLower(strings.TrimSpace(r.Header.Get("X-WC-Webhook-Topic")))
 	annotate(c, "shop", store, "topic", topic)
-	_, secret, err := h.Secrets.WebhookSecret(r.Context(), platform, store)
+	conn, secret, err := h.Secrets.WebhookSecret(r.Context(), platform, store)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return refuse("unknown store", err)
@@ -192,7 +186,7 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 	d := ingest.Delivery{
 		Platform: platform, Topic: topic, Shop: store,
 		Headers: keepHeaders(r.Header, wooCommerceHeaders), Body: body,
-		Handled: wooCommerceOrderTopics[topic],
+		Handled: wooCommerceOrderTopics[topic], Conn: &conn,
 	}
 	// The delivery id changes on every send: an order version is the key.
 	if id, modified, err := woocommerce.OrderVersion(body); err == nil {
@@ -202,10 +196,6 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 		d.DeliveryID = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	return storeDelivery(c, h.Ingester, h.Metrics, d)
-}
-
-func (h *WooCommerceWebhooks) count(platform, topic, outcome string) {
-	h.Metrics.WebhookDeliveries.WithLabelValues(platform, topic, outcome).Inc()
 }
 
 // keepHeaders copies the named headers kept with each event, for audit.
@@ -229,10 +219,11 @@ func storeDelivery(c echo.Context, in Ingester, m *metrics.Metrics, d ingest.Del
 	annotate(c, "delivery_id", d.DeliveryID)
 	outcome, id, err := in.Ingest(c.Request().Context(), d)
 	if err != nil {
-		m.WebhookDeliveries.WithLabelValues(d.Platform, d.Topic, metrics.OutcomeFailed).Inc()
+		countDelivery(m, d.Platform, d.Topic, metrics.OutcomeFailed)
+		// Not stored: 503 makes the platform deliver it again later.
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot store the delivery now; retry").SetInternal(err)
 	}
-	m.WebhookDeliveries.WithLabelValues(d.Platform, d.Topic, string(outcome)).Inc()
+	countDelivery(m, d.Platform, d.Topic, string(outcome))
 	annotate(c, "outcome", outcome, "event_id", id)
 	return c.JSON(http.StatusOK, map[string]any{"status": outcome})
 }

@@ -62,11 +62,7 @@ func (s *Service) WebhookSecret(ctx context.Context, platform, shop string) (mod
 // EnsureWebhookSecret returns the connection's hook secret, making and
 // storing one the first time. A reconnect keeps the secret, so deliveries
 // already on their way still verify.
-func (s *Service) EnsureWebhookSecret(ctx context.Context, connID int64) (string, error) {
-	var conn models.Connection
-	if err := s.DB.Gorm.WithContext(ctx).Take(&conn, connID).Error; err != nil {
-		return "", fmt.Errorf("load connection %d: %w", connID, err)
-	}
+func (s *Service) EnsureWebhookSecret(ctx context.Context, conn models.Connection) (string, error) {
 	if conn.WebhookSecret != "" {
 		secret, err := s.open(conn.WebhookSecret)
 		if err != nil {
@@ -75,5 +71,5 @@ func (s *Service) EnsureWebhookSecret(ctx context.Context, connID int64) (string
 		return secret, nil
 	}
 	secret := NewWebhookSecret()
-	return secret, s.SetWebhookSecret(ctx, connID, secret)
+	return secret, s.SetWebhookSecret(ctx, conn.ID, secret)
 }

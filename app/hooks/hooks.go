@@ -49,7 +49,7 @@ func (s *Service) Connect(ctx context.Context, connID int64) (string, error) {
 	if conn.UninstalledAt != nil {
 		return "", fmt.Errorf("connection %d (%s) is uninstalled", conn.ID, conn.Shop)
 	}
-	secret, err := s.Accounts.EnsureWebhookSecret(ctx, conn.ID)
+	secret, err := s.Accounts.EnsureWebhookSecret(ctx, conn)
 	if err != nil {
 		return "", err
 	}

@@ -155,7 +155,7 @@ func (in *Ingester) storeMany(ctx context.Context, batch []*pending) ([]result, 
 			key := p.d.Platform + "\x00" + p.d.Shop
 			c, ok := conns[key]
 			if !ok {
-				id, active, err := lookupConnection(tx, p.d.Platform, p.d.Shop)
+				id, active, err := connectionOf(tx, p.d)
 				if err != nil {
 					return err
 				}

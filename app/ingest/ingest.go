@@ -32,6 +32,10 @@ type Delivery struct {
 	// lifecycle and privacy topics (shop/redact comes ~48 h after
 	// app/uninstalled) must still be acted on.
 	EvenUninstalled bool
+	// Conn is the shop's connection when the caller has already read it
+	// (to check the connection's own webhook secret), so the commit does
+	// not read it again; nil otherwise.
+	Conn *models.Connection
 }
 
 // OrderVersionID is the delivery id of one version of an order, whoever
@@ -92,7 +96,7 @@ func (in *Ingester) storeOne(ctx context.Context, d Delivery, headers []byte) (O
 	var id int64
 	var state string
 	err := in.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		connID, active, err := lookupConnection(tx, d.Platform, d.Shop)
+		connID, active, err := connectionOf(tx, d)
 		if err != nil {
 			return err
 		}
@@ -124,6 +128,15 @@ func (in *Ingester) storeOne(ctx context.Context, d Delivery, headers []byte) (O
 		return Ignored, id, nil
 	}
 	return Stored, id, nil
+}
+
+// connectionOf is the delivery's connection and whether it is active: the
+// one the caller read, else the shop's; nil when there is none.
+func connectionOf(tx *gorm.DB, d Delivery) (*int64, bool, error) {
+	if d.Conn != nil {
+		return &d.Conn.ID, d.Conn.UninstalledAt == nil, nil
+	}
+	return lookupConnection(tx, d.Platform, d.Shop)
 }
 
 // lookupConnection finds the shop's connection: nil when there is none.

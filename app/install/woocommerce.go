@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -45,7 +44,6 @@ func (w *WooCommerce) Begin(ctx context.Context, storeURL string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadShop, err)
 	}
-	store = strings.ToLower(store)
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	now := w.Now()

@@ -155,3 +155,13 @@ func orderRef(raw json.RawMessage) (OrderRef, error) {
 	}
 	return OrderRef{ID: id, StatusID: status, DateModified: modified}, nil
 }
+
+// SnapshotVersion reads a snapshot's order id, status and date_modified:
+// which version of the order it is, without translating it.
+func SnapshotVersion(snapshot []byte) (OrderRef, error) {
+	var snap Snapshot
+	if err := decodeObject("snapshot", snapshot, &snap); err != nil {
+		return OrderRef{}, err
+	}
+	return orderRef(snap.Order)
+}

@@ -12,8 +12,9 @@ import (
 const Platform = "woocommerce"
 
 // NormalizeStoreURL turns what a merchant typed into the store's identity in
-// Consign: "https://host[:port][/path]" with a lower-case host, no trailing
-// slash, no query, fragment or user info. A bare host gets https://.
+// Consign: "https://host[:port][/path]", all lower case (store names are
+// case-insensitive in Consign, like Shopify's domains), no trailing slash, no
+// query, fragment or user info. A bare host gets https://.
 // HTTPS is required because the API key travels in every request (basic
 // auth); plain http is allowed only to loopback hosts, for in-process fakes.
 func NormalizeStoreURL(raw string) (string, error) {
@@ -58,7 +59,7 @@ func NormalizeStoreURL(raw string) (string, error) {
 			hostport += ":" + port
 		}
 	}
-	path := strings.TrimRight(u.EscapedPath(), "/")
+	path := strings.ToLower(strings.TrimRight(u.EscapedPath(), "/"))
 	return scheme + "://" + hostport + path, nil
 }
 

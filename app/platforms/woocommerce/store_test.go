@@ -16,6 +16,7 @@ func TestNormalizeStoreURL(t *testing.T) {
 		{"shop.example.com", "https://shop.example.com", true},
 		{"  HTTPS://shop.example.com:443/store/?x=1#top ", "https://shop.example.com/store", true},
 		{"https://shop.example.com:8443/wp/", "https://shop.example.com:8443/wp", true},
+		{"https://Shop.Example.com/Store/", "https://shop.example.com/store", true},
 		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", true},
 		{"http://localhost:9000/", "http://localhost:9000", true},
 		{"http://[::1]:9000", "http://[::1]:9000", true},
