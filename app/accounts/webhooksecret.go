@@ -19,23 +19,6 @@ func NewWebhookSecret() string {
 	return hex.EncodeToString(b)
 }
 
-// SetWebhookSecret seals and stores the secret of a connection's hooks.
-func (s *Service) SetWebhookSecret(ctx context.Context, connID int64, secret string) error {
-	if s.Tokens == nil {
-		return errors.New("accounts: no encryption key configured for store secrets")
-	}
-	sealed, err := s.Tokens.Seal(secret)
-	if err != nil {
-		return fmt.Errorf("seal webhook secret: %w", err)
-	}
-	err = s.DB.Gorm.WithContext(ctx).Model(&models.Connection{}).Where("id = ?", connID).
-		Updates(map[string]any{"webhook_secret": sealed, "updated_at": s.Now()}).Error
-	if err != nil {
-		return fmt.Errorf("store webhook secret of connection %d: %w", connID, err)
-	}
-	return nil
-}
-
 // WebhookSecret returns the hook secret of a store's connection, uninstalled
 // or not (the caller decides what an uninstalled store may still send), and
 // the connection. A store Consign does not know, or one without a secret, is
@@ -61,15 +44,31 @@ func (s *Service) WebhookSecret(ctx context.Context, platform, shop string) (mod
 
 // EnsureWebhookSecret returns the connection's hook secret, making and
 // storing one the first time. A reconnect keeps the secret, so deliveries
-// already on their way still verify.
+// already on their way still verify. Two first connects at once agree on
+// one secret: only an empty secret is ever written.
 func (s *Service) EnsureWebhookSecret(ctx context.Context, conn models.Connection) (string, error) {
-	if conn.WebhookSecret != "" {
-		secret, err := s.open(conn.WebhookSecret)
-		if err != nil {
-			return "", fmt.Errorf("open webhook secret of connection %d: %w", conn.ID, err)
+	if conn.WebhookSecret == "" {
+		if s.Tokens == nil {
+			return "", errors.New("accounts: no encryption key configured for store secrets")
 		}
-		return secret, nil
+		sealed, err := s.Tokens.Seal(NewWebhookSecret())
+		if err != nil {
+			return "", fmt.Errorf("seal webhook secret: %w", err)
+		}
+		db := s.DB.Gorm.WithContext(ctx)
+		err = db.Model(&models.Connection{}).Where("id = ? AND webhook_secret = ''", conn.ID).
+			Updates(map[string]any{"webhook_secret": sealed, "updated_at": s.Now()}).Error
+		if err != nil {
+			return "", fmt.Errorf("store webhook secret of connection %d: %w", conn.ID, err)
+		}
+		// Read back what won: ours, or one another connect stored first.
+		if err := db.Select("webhook_secret").Take(&conn, conn.ID).Error; err != nil {
+			return "", fmt.Errorf("read webhook secret of connection %d: %w", conn.ID, err)
+		}
 	}
-	secret := NewWebhookSecret()
-	return secret, s.SetWebhookSecret(ctx, conn.ID, secret)
+	secret, err := s.open(conn.WebhookSecret)
+	if err != nil {
+		return "", fmt.Errorf("open webhook secret of connection %d: %w", conn.ID, err)
+	}
+	return secret, nil
 }
