@@ -205,7 +205,7 @@ func (h *wooCommerceHooks) EnsureHooks(ctx context.Context, conn models.Connecti
 	if err != nil {
 		return err
 	}
-	n, err := client.EnsureWebhooks(ctx, h.destination, secret, handlers.WooCommerceOrderTopics())
+	n, err := client.EnsureWebhooks(ctx, h.destination, secret, woocommerce.OrderTopics)
 	if n > 0 {
 		h.a.logger().InfoContext(ctx, "re-enabled webhooks WooCommerce had disabled", "shop", conn.Shop, "count", n)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,13 +32,9 @@ type HookSecrets interface {
 // delivery.
 const BigCommerceSecretHeader = "X-Consign-Webhook-Secret"
 
-// bigCommerceOrderScopes are the scopes the order pipeline acts on: each
-// makes Consign read the order as it stands.
-var bigCommerceOrderScopes = map[string]bool{
-	"store/order/created": true, "store/order/updated": true, "store/order/statusUpdated": true,
-}
-
-// BigCommerceOrderScopes lists the hooks Consign creates in a store.
+// BigCommerceOrderScopes are the hooks Consign creates in a store, the
+// scopes the order pipeline acts on: each makes Consign read the order as it
+// stands.
 func BigCommerceOrderScopes() []string {
 	return []string{"store/order/created", "store/order/updated", "store/order/statusUpdated"}
 }
@@ -109,7 +106,7 @@ func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
 	d := ingest.Delivery{
 		Platform: platform, Topic: hook.Scope, Shop: hook.StoreHash,
 		DeliveryID: id, Headers: keepHeaders(r.Header, bigCommerceHeaders), Body: body,
-		Handled: bigCommerceOrderScopes[hook.Scope], Conn: conn,
+		Handled: slices.Contains(BigCommerceOrderScopes(), hook.Scope), Conn: conn,
 	}
 	if parseErr != nil {
 		// Signed but unreadable: stored so a person can see it.
@@ -130,12 +127,6 @@ type WooCommerceWebhooks struct {
 	Ingester Ingester
 	Metrics  *metrics.Metrics
 }
-
-// wooCommerceOrderTopics are the topics the order pipeline acts on.
-var wooCommerceOrderTopics = map[string]bool{"order.created": true, "order.updated": true}
-
-// WooCommerceOrderTopics lists the hooks Consign creates in a store.
-func WooCommerceOrderTopics() []string { return []string{"order.created", "order.updated"} }
 
 var wooCommerceHeaders = []string{
 	"X-WC-Webhook-Source", "X-WC-Webhook-Topic", "X-WC-Webhook-Resource", "X-WC-Webhook-Event",
@@ -186,7 +177,7 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 	d := ingest.Delivery{
 		Platform: platform, Topic: topic, Shop: store,
 		Headers: keepHeaders(r.Header, wooCommerceHeaders), Body: body,
-		Handled: wooCommerceOrderTopics[topic], Conn: &conn,
+		Handled: slices.Contains(woocommerce.OrderTopics, topic), Conn: &conn,
 	}
 	// The delivery id changes on every send: an order version is the key.
 	if id, modified, err := woocommerce.OrderVersion(body); err == nil {
