@@ -17,7 +17,7 @@ import (
 
 // post sends body with headers to a path of the harness and returns the
 // status and answer.
-func post(t *testing.T, h *apptest.Harness, path string, body []byte, headers http.Header) (int, string) {
+func post(t testing.TB, h *apptest.Harness, path string, body []byte, headers http.Header) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, h.URL+path, strings.NewReader(string(body)))
 	apptest.Must(t, err)
