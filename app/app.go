@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ import (
 	"github.com/consign/consign/app/install"
 	"github.com/consign/consign/app/jobs"
 	"github.com/consign/consign/app/metrics"
+	"github.com/consign/consign/app/netguard"
 	"github.com/consign/consign/app/orderfetch"
 	"github.com/consign/consign/app/pipeline"
 	"github.com/consign/consign/app/platforms/bigcommerce"
@@ -68,10 +70,16 @@ type App struct {
 	// webhooks in place (stores_wiring.go).
 	OrderFetch *orderfetch.Service
 	Hooks      *hooks.Service
-	// Sessions issues the admin sessions of stores outside Shopify.
-	Sessions *admin.SessionTokens
+	// Sessions keeps the admin sessions of stores outside Shopify.
+	Sessions *admin.Sessions
+	// WooConnect is the WooCommerce connect flow.
+	WooConnect *install.WooCommerce
+	// Guard is the one way to reach an address a tenant gave (a store URL,
+	// later feeds, SFTP hosts and webhook endpoints).
+	Guard *netguard.Guard
 
 	wooHTTP *http.Client
+	limits  handlers.Limits
 
 	workers bool
 }
@@ -103,7 +111,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, workers: opts.Workers, Registry: prometheus.NewRegistry()}
+	a := &App{Config: cfg, Log: log, DB: db, workers: opts.Workers, Registry: prometheus.NewRegistry(),
+		Guard: &netguard.Guard{AllowPrivate: cfg.AllowPrivateURLs || opts.Demo, AllowHTTP: opts.Demo}, limits: handlers.DefaultLimits()}
 	a.Metrics = metrics.New(a.Registry)
 	metrics.RegisterStateGauges(a.Registry, db.SQL, log)
 	a.Accounts = &accounts.Service{DB: db, Now: now, ValidateShop: map[string]func(string) error{"shopify": shopify.ValidateShop}}
@@ -121,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Pushers: map[string]fulfillment.Pusher{"shopify": &shopifyPusher{clients: a.ShopifyClients, tokens: a.Accounts}}}
 	a.Ingester = &ingest.Ingester{DB: db, Now: now}
 	a.Reconcile = a.reconcileService(now)
-	a.Portal = &portal.Service{DB: db, Now: now, Log: log}
+	a.Portal = &portal.Service{DB: db, Now: now, Log: log, BaseURL: cfg.AppURL}
 	a.SupplierStores = a.supplierStores(now)
 	a.wireStoresEarly(now) // stores_wiring.go
 
@@ -164,10 +173,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	hooks := &handlers.ShopifyWebhooks{
 		Secret: []byte(cfg.ShopifyAPISecret), MaxBytes: cfg.WebhookMaxBytes, Ingester: a.Ingester, Metrics: a.Metrics,
 	}
-	adminPages := a.adminSection(assets, now)
+	woo := a.wooConnect(now)
+	a.WooConnect = woo
+	adminPages := a.adminSection(assets, now, woo)
 	privacyPages := a.wirePrivacy(hooks, adminPages, now)
 	a.wireSupplierStoreTopics(hooks)
-	storeSections := a.wireStoresLate(now, a.Sessions)
+	storeSections := a.wireStoresLate(now, a.Sessions, woo, pages)
 	a.HTTP = handlers.New(handlers.Deps{
 		Log:             log,
 		Pages:           pages,
@@ -175,9 +186,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Metrics:         a.Metrics,
 		MetricsHandler:  metrics.Handler(a.Registry),
 		ShopifyWebhooks: hooks,
-		SupplierAPI:     &handlers.SupplierAPI{Keys: a.Accounts, Purchasing: a.Purchasing},
+		SupplierAPI: &handlers.SupplierAPI{Keys: a.Accounts, Purchasing: a.Purchasing,
+			PerKey: a.limits.APIPerKey, Failures: a.limits.APIKeyFailures},
+		HTTPS:          strings.HasPrefix(cfg.AppURL, "https://"),
+		ClientIPHeader: cfg.ClientIPHeader,
 		Sections: append([]handlers.Section{
-			&handlers.Portal{Sessions: a.Portal, Purchasing: a.Purchasing, Keys: a.Accounts, Pages: pages, Log: log},
+			&handlers.Portal{Sessions: a.Portal, Purchasing: a.Purchasing, Keys: a.Accounts, Pages: pages, Log: log,
+				SignInPerClient: a.limits.SignInPerClient, SignInPerAddress: a.limits.SignInPerAddress},
 			adminPages,
 			a.authSection(),
 			privacyPages,

@@ -29,7 +29,8 @@ Usage: consign <command> [flags]
 Commands:
   serve                       run the web server and job workers
   migrate                     apply database migrations (Consign's and River's)
-  demo                        run a self-contained demo on SQLite with a fake Shopify
+  demo [--listen ADDR]        run a self-contained demo on SQLite with a fake Shopify
+                              (on 127.0.0.1 unless --listen says otherwise)
   connect shopify --shop NAME.myshopify.com --token TOKEN [--supplier ID]
                               connect a retailer's store with a custom-app token
                               (--supplier: connect that supplier's own store)

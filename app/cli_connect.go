@@ -20,7 +20,7 @@ func (c *cli) connectBigCommerce(ctx context.Context, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return c.connectStore(ctx, *asJSON, models.PlatformBigCommerce, *hash, accounts.Grant{AccessToken: *token})
+	return c.connectStore(ctx, *asJSON, models.PlatformBigCommerce, *hash, accounts.Grant{AccessToken: *token}, nil)
 }
 
 // connectWooCommerce connects a WooCommerce store with REST API keys and
@@ -41,12 +41,16 @@ func (c *cli) connectWooCommerce(ctx context.Context, args []string) error {
 	if err != nil {
 		return &models.ValidationError{Message: err.Error()}
 	}
-	return c.connectStore(ctx, *asJSON, models.PlatformWooCommerce, store, accounts.Grant{AccessToken: *key + ":" + *secret, Scopes: "read_write"})
+	// The keys are proven on the store before anything is stored, through
+	// the guard every call to a store goes through.
+	verify := func(ctx context.Context, a *App) error { return a.verifyWooKeys(ctx, store, *key, *secret) }
+	return c.connectStore(ctx, *asJSON, models.PlatformWooCommerce, store, accounts.Grant{AccessToken: *key + ":" + *secret, Scopes: "read_write"}, verify)
 }
 
-// connectStore stores the grant and creates the store's webhooks now, so a
-// wrong token or URL fails here rather than in a job.
-func (c *cli) connectStore(ctx context.Context, asJSON bool, platform, shop string, g accounts.Grant) error {
+// connectStore checks the grant with verify (when given), stores it and
+// creates the store's webhooks now, so a wrong token or URL fails here
+// rather than in a job.
+func (c *cli) connectStore(ctx context.Context, asJSON bool, platform, shop string, g accounts.Grant, verify func(context.Context, *App) error) error {
 	if len(c.cfg.EncryptionKey) == 0 {
 		return errors.New("connect needs CONSIGN_ENCRYPTION_KEY in the environment: tokens are stored encrypted")
 	}
@@ -55,6 +59,11 @@ func (c *cli) connectStore(ctx context.Context, asJSON bool, platform, shop stri
 		return err
 	}
 	defer a.Close()
+	if verify != nil {
+		if err := verify(ctx, a); err != nil {
+			return fmt.Errorf("%s refused the keys, or could not be reached: %w", shop, err)
+		}
+	}
 	conn, err := a.Accounts.Install(ctx, platform, shop, g)
 	if err != nil {
 		return err

@@ -36,6 +36,8 @@ const (
 // orders fired as signed webhooks through the real HTTP endpoint.
 func (c *cli) demo(ctx context.Context, args []string) error {
 	fs := newFlags("demo", c.stderr)
+	// Loopback unless asked: the demo serves /demo, which signs anyone in.
+	listen := fs.String("listen", fmt.Sprintf("127.0.0.1:%d", c.cfg.Port), "address to serve on; :PORT serves every interface")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -81,6 +83,20 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Listen first: links the demo prints and mails point at the port
+	// it really got (PORT=0 picks one).
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *listen, err)
+	}
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
+		base = fmt.Sprintf("http://localhost:%d", tcp.Port)
+	}
+	if c.getenv("APP_URL") == "" {
+		cfg.AppURL = base
+	}
 	c.cfg = cfg
 	log := c.logger()
 	a, err := New(ctx, cfg, log, Options{Workers: true, Demo: true})
@@ -88,19 +104,11 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
-	if err != nil {
-		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
-	}
 	if err := a.StartWorkers(ctx); err != nil {
 		return err
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
-	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
-		base = fmt.Sprintf("http://localhost:%d", tcp.Port)
-	}
 
 	keys, err := seedDemo(ctx, a)
 	if err != nil {

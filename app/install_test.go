@@ -216,7 +216,9 @@ func TestOAuthCodeInstall(t *testing.T) {
 				t.Errorf("begin with shop %q: status %d, want 400", bad, resp.StatusCode)
 			}
 		}
-		resp, _ := get(t, h.URL+"/auth/shopify?shop="+shop)
+		// The merchant's browser begins, and must be the one that finishes.
+		merchant := h.NewBrowser().Stay()
+		resp, _ := merchant.Get("/auth/shopify?shop=" + shop)
 		loc, err := url.Parse(resp.Header.Get("Location"))
 		if resp.StatusCode != http.StatusFound || err != nil || loc.Host != shop || loc.Path != "/admin/oauth/authorize" {
 			t.Fatalf("begin: status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -243,16 +245,21 @@ func TestOAuthCodeInstall(t *testing.T) {
 			"tampered value":   {strings.Replace(callback(shop, state, code, now, apptest.Secret), "code=", "code=x", 1), http.StatusUnauthorized},
 		}
 		for name, c := range refused {
-			if resp, _ := get(t, h.URL+"/auth/shopify/callback?"+c.query); resp.StatusCode != c.status {
+			if resp, _ := merchant.Get("/auth/shopify/callback?" + c.query); resp.StatusCode != c.status {
 				t.Errorf("%s: status %d, want %d", name, resp.StatusCode, c.status)
 			}
+		}
+		// A valid callback in a browser that did not begin the install
+		// (its state stolen, or a link handed to a victim) is refused.
+		good := callback(shop, state, code, now, apptest.Secret)
+		if resp, _ := get(t, h.URL+"/auth/shopify/callback?"+good); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a valid callback in another browser: status %d, want 401", resp.StatusCode)
 		}
 		if n := h.Count("connections", "shop = ?", shop); n != 0 || h.Fake.GrantRequests(fakeshopify.GrantAuthorizationCode) != 0 {
 			t.Fatalf("refused callbacks stored %d connections, exchanged %d codes", n, h.Fake.GrantRequests(fakeshopify.GrantAuthorizationCode))
 		}
 
-		good := callback(shop, state, code, now, apptest.Secret)
-		resp, body := get(t, h.URL+"/auth/shopify/callback?"+good)
+		resp, body := merchant.Get("/auth/shopify/callback?" + good)
 		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://"+shop+"/admin/apps/"+apptest.APIKey {
 			t.Fatalf("callback: status %d, Location %q, body %.200s", resp.StatusCode, resp.Header.Get("Location"), body)
 		}
@@ -263,7 +270,7 @@ func TestOAuthCodeInstall(t *testing.T) {
 		}
 
 		// Replayed: the state is spent.
-		if resp, _ := get(t, h.URL+"/auth/shopify/callback?"+good); resp.StatusCode != http.StatusUnauthorized {
+		if resp, _ := merchant.Get("/auth/shopify/callback?" + good); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("replayed callback: status %d, want 401", resp.StatusCode)
 		}
 		if n := h.Fake.GrantRequests(fakeshopify.GrantAuthorizationCode); n != 1 {

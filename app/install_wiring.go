@@ -35,7 +35,7 @@ func (a *App) wireInstall(now func() time.Time) error {
 		HTTP: &http.Client{Timeout: 30 * time.Second, Transport: a.Metrics.PlatformTransport("shopify", nil, shopify.RequestOperation)},
 		Now:  now}
 	a.Accounts.Tokens = ring
-	a.Sessions = &admin.SessionTokens{Key: ring.Derive("admin sessions"), Now: now}
+	a.Sessions = &admin.Sessions{DB: a.DB, Key: ring.Derive("admin sessions"), Now: now}
 	a.Accounts.Refreshers = map[string]accounts.Refresher{models.PlatformShopify: shopifyRefresher{oauth}}
 	a.Install = &install.Service{DB: a.DB, Accounts: a.Accounts, OAuth: oauth, Secret: []byte(cfg.ShopifyAPISecret),
 		Scopes: cfg.ShopifyScopes, CallbackURL: cfg.AppURL + "/auth/shopify/callback", Now: now, Log: a.logger()}
@@ -51,7 +51,7 @@ func (a *App) logger() *slog.Logger {
 
 // authSection serves the authorization-code install (/auth/shopify).
 func (a *App) authSection() handlers.Section {
-	return &handlers.Auth{Installer: a.Install, APIKey: a.Config.ShopifyAPIKey}
+	return &handlers.Auth{Installer: a.Install, APIKey: a.Config.ShopifyAPIKey, Starts: a.limits.ConnectPerClient}
 }
 
 // shopifyRefresher adapts the OAuth client to accounts.Refresher.

@@ -178,7 +178,7 @@ func TestMetricsAndLogsShowWhatHappened(t *testing.T) {
 			"consign_webhook_deliveries_total{platform=shopify,topic=orders/create,outcome=stored}":    1,
 			"consign_webhook_deliveries_total{platform=shopify,topic=orders/create,outcome=duplicate}": 1,
 			"consign_webhook_deliveries_total{platform=shopify,topic=,outcome=refused}":                1,
-			"consign_webhook_deliveries_total{platform=shopify,topic=products/update,outcome=ignored}": 1,
+			"consign_webhook_deliveries_total{platform=shopify,topic=other,outcome=ignored}":           1,
 			"consign_webhook_deliveries_total{platform=shopify,topic=,outcome=too_large}":              1,
 			"consign_webhook_duration_seconds{platform=shopify}":                                       5,
 			"consign_http_request_duration_seconds{method=POST,route=/webhooks/shopify,status=200}":    3,

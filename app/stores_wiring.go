@@ -43,7 +43,9 @@ func (a *App) wireStoresEarly(now func() time.Time) {
 		HTTPClient: &http.Client{Timeout: 30 * time.Second, Transport: a.Metrics.PlatformTransport(models.PlatformBigCommerce, nil, restOperation)},
 		OnWait:     func(d time.Duration) { a.Metrics.PlatformWait(models.PlatformBigCommerce)(d, "rate_limit") },
 	}}
-	a.wooHTTP = &http.Client{Timeout: 30 * time.Second, Transport: a.Metrics.PlatformTransport(models.PlatformWooCommerce, nil, restOperation)}
+	// A WooCommerce store lives wherever its merchant says: every call goes
+	// through the guard.
+	a.wooHTTP = a.Guard.Client(a.Metrics.PlatformTransport(models.PlatformWooCommerce, a.Guard.Transport(), restOperation), 30*time.Second)
 
 	a.Fulfillment.Pushers[models.PlatformBigCommerce] = &bigCommercePusher{a: a}
 	a.Fulfillment.Pushers[models.PlatformWooCommerce] = &wooCommercePusher{a: a}
@@ -70,27 +72,20 @@ func (a *App) wireStoresEarly(now func() time.Time) {
 
 // wireStoresLate builds the webhook endpoints and install callbacks, once
 // the job client exists.
-func (a *App) wireStoresLate(now func() time.Time, sessions *admin.SessionTokens) []handlers.Section {
+func (a *App) wireStoresLate(now func() time.Time, sessions *admin.Sessions, woo *install.WooCommerce, pages *handlers.Pages) []handlers.Section {
 	cfg := a.Config
 	a.OrderFetch.Queue = a.Jobs
 	// An uninstall is the same lifecycle event on every platform.
 	a.Pipeline.Topics[models.PlatformBigCommerce+" "+install.TopicUninstalled] =
 		a.Pipeline.Topics[models.PlatformShopify+" "+privacy.TopicUninstalled]
-	queueHooks := func(ctx context.Context, connID int64) error {
-		if _, err := a.Jobs.Insert(ctx, queue.ConnectHooks{ConnectionID: connID}, nil); err != nil {
-			return fmt.Errorf("queue webhooks of connection %d: %w", connID, err)
-		}
-		return nil
-	}
-	auth := &handlers.StoreAuth{WooCommerce: &install.WooCommerce{DB: a.DB, Accounts: a.Accounts, AppName: "Consign",
-		AppURL: cfg.AppURL, Sessions: sessions, Hooks: queueHooks, Now: now, Log: a.logger()}}
+	auth := &handlers.StoreAuth{WooCommerce: woo, Pages: pages, Starts: a.limits.ConnectPerClient}
 	if cfg.BigCommerceClientID != "" && cfg.BigCommerceClientSecret != "" {
 		auth.BigCommerce = &install.BigCommerce{
 			Accounts: a.Accounts, ClientID: cfg.BigCommerceClientID, ClientSecret: []byte(cfg.BigCommerceClientSecret),
 			OAuth: &bigcommerce.OAuth{ClientID: cfg.BigCommerceClientID, ClientSecret: cfg.BigCommerceClientSecret,
 				RedirectURI: cfg.AppURL + "/auth/bigcommerce", LoginBaseURL: cfg.BigCommerceLoginBaseURL,
 				HTTP: &http.Client{Timeout: 30 * time.Second, Transport: a.Metrics.PlatformTransport(models.PlatformBigCommerce, nil, restOperation)}},
-			Replay: &replay.Guard{DB: a.DB, Now: now}, Sessions: sessions, Hooks: queueHooks,
+			Replay: &replay.Guard{DB: a.DB, Now: now}, Sessions: sessions, Hooks: a.queueHooks,
 			Ingester: a.Ingester, Now: now, Log: a.logger(),
 		}
 	}
@@ -100,6 +95,37 @@ func (a *App) wireStoresLate(now func() time.Time, sessions *admin.SessionTokens
 		&handlers.WooCommerceWebhooks{Secrets: a.Accounts, MaxBytes: cfg.WebhookMaxBytes, Ingester: a.Ingester, Metrics: a.Metrics},
 		auth,
 	}
+}
+
+// queueHooks queues the creation of a connection's webhooks (a job, retried
+// until the store answers).
+func (a *App) queueHooks(ctx context.Context, connID int64) error {
+	if _, err := a.Jobs.Insert(ctx, queue.ConnectHooks{ConnectionID: connID}, nil); err != nil {
+		return fmt.Errorf("queue webhooks of connection %d: %w", connID, err)
+	}
+	return nil
+}
+
+// wooConnect is the WooCommerce connect flow.
+func (a *App) wooConnect(now func() time.Time) *install.WooCommerce {
+	return &install.WooCommerce{DB: a.DB, Accounts: a.Accounts, AppName: "Consign", AppURL: a.Config.AppURL,
+		Sessions: a.Sessions, Hooks: a.queueHooks, Verify: a.verifyWooKeys, Now: now, Log: a.logger(),
+		CheckURL: func(u string) error { _, err := a.Guard.CheckURL(u); return err }}
+}
+
+// verifyWooKeys proves a key grant by reading the store's system status
+// with it, through the guard like every call to a store.
+func (a *App) verifyWooKeys(ctx context.Context, store, key, secret string) error {
+	client, err := wooClient(a, store, key+":"+secret)
+	if err != nil {
+		return err
+	}
+	st, err := client.SystemStatus(ctx)
+	if err != nil {
+		return err
+	}
+	a.logger().DebugContext(ctx, "woocommerce keys verified", "shop", store, "home_url", st.HomeURL, "wc_version", st.WCVersion)
+	return nil
 }
 
 // validateStoreURL accepts a WooCommerce store URL in its stored form.
@@ -265,7 +291,13 @@ func (p *wooCommercePusher) Push(ctx context.Context, r fulfillment.Request) (st
 // restOperation names a REST call for metrics: its method and path, with
 // record ids and store hashes elided so there is one series per endpoint.
 func restOperation(r *http.Request) string {
-	parts := strings.Split(r.URL.Path, "/")
+	path := r.URL.Path
+	// A WooCommerce store may live below a path of its own: it is no part
+	// of the endpoint's name.
+	if i := strings.Index(path, "/wp-json/"); i > 0 {
+		path = path[i:]
+	}
+	parts := strings.Split(path, "/")
 	for i, seg := range parts {
 		switch {
 		case i > 0 && parts[i-1] == "stores":

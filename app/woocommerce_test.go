@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,37 +27,35 @@ func startWooCommerce(t *testing.T, d database.Dialect) (*apptest.Harness, *fake
 	return apptest.Start(t, d, apptest.Options{}), fake
 }
 
-// connectWooCommerce connects the fake store the way a merchant does: from
-// /auth/woocommerce through the store's approval (the fake approves at
-// once, POSTing the keys to the callback) and back into the admin.
-func connectWooCommerce(t *testing.T, h *apptest.Harness, fake *fakewoocommerce.Server) models.Connection {
+// connectWooCommerce connects the fake store the way a merchant does, in a
+// browser: the connect form at /auth/woocommerce, the store's approval (the
+// fake approves at once, POSTing the keys to the callback) and back into
+// the admin, signed in by a session cookie. It returns that browser.
+func connectWooCommerce(t *testing.T, h *apptest.Harness, fake *fakewoocommerce.Server) (models.Connection, *apptest.Browser) {
 	t.Helper()
-	var state string // the user_id the store echoes back to the return step
-	browser := &http.Client{CheckRedirect: func(r *http.Request, _ []*http.Request) error {
-		if r.URL.Path == "/auth/woocommerce/return" {
-			state = r.URL.Query().Get("user_id")
-		}
-		return nil
-	}}
-	res, err := browser.Get(h.URL + "/auth/woocommerce?" + url.Values{"store_url": {fake.URL}}.Encode())
-	apptest.Must(t, err)
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
+	b := h.NewBrowser()
+	res, page := beginWooConnect(t, b, fake.URL)
 	if res.StatusCode != 200 || res.Request.URL.Path != "/app" || fake.CallbackStatus() != http.StatusOK {
-		t.Fatalf("connect ended at %s with %d; the key callback answered %d", res.Request.URL, res.StatusCode, fake.CallbackStatus())
+		t.Fatalf("connect ended at %s with %d; the key callback answered %d:\n%s", res.Request.URL, res.StatusCode, fake.CallbackStatus(), page)
 	}
+	for _, u := range b.Visited {
+		if strings.Contains(u, "/app?") {
+			t.Errorf("the session travelled in a URL: %s", u)
+		}
+	}
+	if b.Cookie("/app", "consign_admin") == "" {
+		t.Fatal("no admin session cookie after the connect")
+	}
+	state := wooState(t, b)
 	// A key callback for a state already used, or one Consign never made,
 	// is refused and connects nothing.
-	if state == "" {
-		t.Fatal("the store never sent the browser back to /auth/woocommerce/return")
-	}
 	for _, userID := range []string{state, "forged-state"} {
 		grant := fmt.Sprintf(`{"key_id":9,"user_id":%q,"consumer_key":"ck_other","consumer_secret":"cs_other","key_permissions":"read_write"}`, userID)
 		if code, _ := post(t, h, "/auth/woocommerce/callback", []byte(grant), http.Header{"Content-Type": {"application/json"}}); code != http.StatusUnauthorized {
 			t.Errorf("key callback for state %q answered %d, want 401", userID, code)
 		}
 	}
-	// The return link works once.
+	// The return link works once, and only in the browser that connected.
 	replayed, err := http.Get(h.URL + "/auth/woocommerce/return?success=1&user_id=" + state)
 	apptest.Must(t, err)
 	replayed.Body.Close()
@@ -75,7 +72,30 @@ func connectWooCommerce(t *testing.T, h *apptest.Harness, fake *fakewoocommerce.
 			t.Errorf("webhook %+v", w)
 		}
 	}
-	return connection(t, h, models.PlatformWooCommerce, strings.ToLower(fake.URL))
+	return connection(t, h, models.PlatformWooCommerce, strings.ToLower(fake.URL)), b
+}
+
+// beginWooConnect fills in and submits the connect form in b, following
+// the store's approval back to Consign.
+func beginWooConnect(t *testing.T, b *apptest.Browser, storeURL string) (*http.Response, string) {
+	t.Helper()
+	res, form := b.Get("/auth/woocommerce?" + url.Values{"store_url": {storeURL}}.Encode())
+	if res.StatusCode != 200 || !strings.Contains(form, `value="`+storeURL+`"`) {
+		t.Fatalf("connect form (%d) does not show the store address:\n%s", res.StatusCode, form)
+	}
+	return b.PostForm("/auth/woocommerce", url.Values{"_csrf": {apptest.Hidden(form, "_csrf")}, "store_url": {storeURL}})
+}
+
+// wooState is the user_id the store sent the browser back with.
+func wooState(t *testing.T, b *apptest.Browser) string {
+	t.Helper()
+	for _, v := range b.Visited {
+		if u, err := url.Parse(v); err == nil && u.Path == "/auth/woocommerce/return" {
+			return u.Query().Get("user_id")
+		}
+	}
+	t.Fatal("the store never sent the browser back to /auth/woocommerce/return")
+	return ""
 }
 
 func wooOrder(id int64, status string, skus ...string) fakewoocommerce.Order {
@@ -105,7 +125,7 @@ func deliverWoo(t *testing.T, h *apptest.Harness, fake *fakewoocommerce.Server, 
 func TestWooCommerceOrderRoundTrip(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d database.Dialect) {
 		h, fake := startWooCommerce(t, d)
-		conn := connectWooCommerce(t, h, fake)
+		conn, browser := connectWooCommerce(t, h, fake)
 		_, key := retailerSupplier(t, h, conn.AccountID, "Woo Supplier", "sku,title,cost\nWC-CAP,Cap,3.00\nWC-BAG,Bag,6.00\n")
 
 		// The creation ping is answered and stores nothing.
@@ -146,12 +166,7 @@ func TestWooCommerceOrderRoundTrip(t *testing.T) {
 		}
 
 		// The admin says why it waits, in the store's own words.
-		session, err := h.App.Sessions.Issue(models.PlatformWooCommerce, conn.Shop)
-		apptest.Must(t, err)
-		res, err := http.Get(fmt.Sprintf("%s/app/orders/%d?id_token=%s", h.URL, order.ID, url.QueryEscape(session)))
-		apptest.Must(t, err)
-		page, _ := io.ReadAll(res.Body)
-		res.Body.Close()
+		res, page := browser.Get(fmt.Sprintf("/app/orders/%d", order.ID))
 		if res.StatusCode != 200 || !strings.Contains(string(page), "in the store: pending") || !strings.Contains(string(page), "Not routed yet") ||
 			strings.Contains(string(page), "app-bridge.js") {
 			t.Errorf("admin order page (%d) does not show the store status and hold, or loads App Bridge:\n%s", res.StatusCode, page)
@@ -253,7 +268,7 @@ func TestWooCommerceReconcileRepairsHooks(t *testing.T) {
 func TestWooCommerceOrderToShopifySupplierStore(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d database.Dialect) {
 		h, fake := startWooCommerce(t, d)
-		conn := connectWooCommerce(t, h, fake)
+		conn, _ := connectWooCommerce(t, h, fake)
 		ctx := context.Background()
 		supID, _ := retailerSupplier(t, h, conn.AccountID, "Shopify Supplier", "sku,title,cost\nWC-CAP,Cap,3.00\nWC-BAG,Bag,6.00\n")
 		h.Fake.SetToken(supplierShop, supplierToken)

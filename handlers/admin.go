@@ -37,10 +37,19 @@ type Admin struct {
 	// shop that opens the admin without a usable one (first install,
 	// reinstall), before the shop must be connected.
 	Installer SessionInstaller
-	// Sessions checks Consign's own session tokens, which admit stores on
+	// Sessions checks Consign's own session cookies, which admit stores on
 	// platforms other than Shopify (opened from BigCommerce's control
 	// panel, or after a WooCommerce connect).
-	Sessions *admin.SessionTokens
+	Sessions AdminSessions
+	// Reconnect starts a WooCommerce reconnect for the signed-in store:
+	// the one way its keys are replaced.
+	Reconnect WooCommerceConnector
+}
+
+// AdminSessions checks and ends Consign's own admin sessions (app/admin).
+type AdminSessions interface {
+	Authenticate(ctx context.Context, token string) (admin.Session, error)
+	Revoke(ctx context.Context, token string) error
 }
 
 // SessionInstaller installs a shop from a verified session token (app/install).
@@ -72,27 +81,35 @@ func (a *Admin) Register(e *echo.Echo) {
 	g.POST("/suppliers/:id/catalog", a.uploadCatalog)
 	g.GET("/settings", a.settings)
 	g.POST("/settings", a.updateSettings)
+	g.POST("/sign-out", a.signOut)
+	g.POST("/store/reconnect", a.reconnect)
 	a.registerSupplierPages(g)
 }
 
-// RequireSession verifies the session token (the id_token query parameter
-// on the first load, `Authorization: Bearer` after) and that its shop is
-// connected, installing it first by token exchange when Installer is set. Any failure is 401 with the header that tells App Bridge to
-// fetch a fresh token and retry. Every response may be framed only by the
-// shop's admin.
+// RequireSession admits a request of a signed-in store admin, by one of two
+// proofs. Inside Shopify's admin: a Shopify session token (the id_token
+// query parameter on the first load, `Authorization: Bearer` after) whose
+// shop is connected, installing it first by token exchange when Installer
+// is set; a failure is 401 with the header that tells App Bridge to fetch
+// a fresh token and retry. Elsewhere (BigCommerce, WooCommerce): Consign's
+// own session cookie, whose forms and htmx requests must also carry the
+// session's CSRF token. Every response may be framed only by the store's
+// admin.
 func (a *Admin) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", adminFrameAncestors(c.QueryParam("shop")))
-		token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-		if !ok {
+		h.Set("Content-Security-Policy", adminCSP(adminFrameAncestors(c.QueryParam("shop"))))
+		token, bearer := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !bearer {
 			token = c.QueryParam("id_token")
 		}
 		token = strings.TrimSpace(token)
-		if a.Sessions != nil && admin.IsSessionToken(token) {
-			return a.ownSession(c, token, next)
+		if token == "" && a.Sessions != nil {
+			if ck, err := c.Cookie(adminCookie); err == nil && ck.Value != "" {
+				return a.ownSession(c, ck.Value, next)
+			}
 		}
-		claims, err := shopify.VerifySessionToken(strings.TrimSpace(token), a.APIKey, a.Secret, a.Now(), sessionLeeway)
+		claims, err := shopify.VerifySessionToken(token, a.APIKey, a.Secret, a.Now(), sessionLeeway)
 		if err != nil {
 			return unauthorizedSession(c, err)
 		}
@@ -118,30 +135,45 @@ func (a *Admin) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		h.Set("Content-Security-Policy", adminFrameAncestors(sess.Shop))
+		h.Set("Content-Security-Policy", adminCSP(adminFrameAncestors(sess.Shop)))
 		c.Set(adminSessionKey, sess)
 		return next(c)
 	}
 }
 
-// ownSession admits a Consign session token whose store is still connected.
+// ownSession admits a Consign session cookie whose store is still
+// connected; a request that changes something must carry its CSRF token.
 func (a *Admin) ownSession(c echo.Context, token string, next echo.HandlerFunc) error {
 	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
-	platform, shop, err := a.Sessions.Verify(token)
-	if err != nil {
-		return expiredOwnSession(err)
-	}
-	sess, err := a.Service.SessionFor(c.Request().Context(), platform, shop)
-	if errors.Is(err, models.ErrNotFound) {
+	h.Set("Content-Security-Policy", adminCSP("'none'"))
+	sess, err := a.Sessions.Authenticate(c.Request().Context(), token)
+	if errors.Is(err, admin.ErrInvalidSession) {
+		clearAdminCookie(c)
 		return expiredOwnSession(err)
 	}
 	if err != nil {
 		return err
 	}
-	h.Set("Content-Security-Policy", frameAncestorsFor(platform, shop))
+	h.Set("Content-Security-Policy", adminCSP(frameAncestorsFor(sess.Platform, sess.Shop)))
+	if !safeMethod(c.Request().Method) {
+		sent := c.Request().Header.Get(echo.HeaderXCSRFToken)
+		if sent == "" {
+			sent = c.FormValue(adminCSRFField)
+		}
+		if !admin.CheckCSRF(sess, sent) {
+			return echo.NewHTTPError(http.StatusForbidden, "this form has expired: reload the page and try again")
+		}
+	}
 	c.Set(adminSessionKey, sess)
 	return next(c)
+}
+
+// adminCSRFField is the form field of a cookie session's CSRF token (htmx
+// requests send it in X-CSRF-Token instead).
+const adminCSRFField = "_csrf"
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
 // expiredOwnSession refuses a Consign session; the merchant opens the app
@@ -156,9 +188,9 @@ func expiredOwnSession(cause error) error {
 // WooCommerce, whose admin opens Consign in its own tab.
 func frameAncestorsFor(platform, shop string) string {
 	if platform == models.PlatformBigCommerce && bigcommerce.ValidateStoreHash(shop) == nil {
-		return "frame-ancestors https://store-" + shop + ".mybigcommerce.com"
+		return "https://store-" + shop + ".mybigcommerce.com"
 	}
-	return "frame-ancestors 'none'"
+	return "'none'"
 }
 
 // ensureInstalled exchanges a verified session token for an offline token
@@ -175,7 +207,7 @@ func unauthorizedSession(c echo.Context, cause error) error {
 	c.Response().Header().Set("X-Shopify-Retry-Invalid-Session-Request", "1")
 	// The cause is kept as text for the log only: wrapped, a not-found
 	// cause would turn the 401 into a 404.
-	return echo.NewHTTPError(http.StatusUnauthorized, "Your session is missing, expired or invalid: open the app from your Shopify admin again.").
+	return echo.NewHTTPError(http.StatusUnauthorized, "Your session is missing, expired or invalid: open Consign from your store's admin again.").
 		SetInternal(errors.New(cause.Error()))
 }
 
@@ -183,9 +215,9 @@ func unauthorizedSession(c echo.Context, cause error) error {
 // shop is a valid domain, frame the page.
 func adminFrameAncestors(shop string) string {
 	if shop != "" && shopify.ValidateShop(shop) == nil {
-		return "frame-ancestors https://" + strings.ToLower(shop) + " https://admin.shopify.com"
+		return "https://" + strings.ToLower(shop) + " https://admin.shopify.com"
 	}
-	return "frame-ancestors https://admin.shopify.com"
+	return "https://admin.shopify.com"
 }
 
 func adminSession(c echo.Context) admin.Session { return c.Get(adminSessionKey).(admin.Session) }
@@ -203,8 +235,9 @@ func adminRetailer(c echo.Context) (int64, error) {
 // layout is the shell of a page in one section.
 func (a *Admin) layout(c echo.Context, nav, title string) adminview.Layout {
 	acct := adminSession(c).Account
+	s := adminSession(c)
 	return adminview.Layout{
-		Title: title, Nav: nav, Shop: adminSession(c).Shop, APIKey: a.appBridgeKey(c),
+		Title: title, Nav: nav, Shop: s.Shop, APIKey: a.appBridgeKey(c), CSRF: s.CSRF, SignOut: s.Cookie,
 		Retailer: acct.IsRetailer, Supplier: acct.IsSupplier && a.SupplierPages != nil,
 		CSS: a.Assets.URL("app.css"), HTMX: a.Assets.URL("htmx.min.js"), JS: a.Assets.URL("admin.js"),
 	}
@@ -217,6 +250,13 @@ func (a *Admin) appBridgeKey(c echo.Context) string {
 		return ""
 	}
 	return a.APIKey
+}
+
+// storeCard describes the signed-in store for the settings page.
+func (a *Admin) storeCard(c echo.Context) adminview.StoreCard {
+	s := adminSession(c)
+	return adminview.StoreCard{Platform: s.Platform, Shop: s.Shop,
+		Reconnect: a.Reconnect != nil && s.Platform == models.PlatformWooCommerce}
 }
 
 // adminPushURL tells a boosted htmx form which URL the page it got belongs to,
@@ -515,7 +555,7 @@ func (a *Admin) invite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	link, err := a.Service.Invite(withPortalBase(c), rid, id)
+	link, err := a.Service.Invite(c.Request().Context(), rid, id)
 	if msg, ok := adminRefusal(err); ok {
 		return a.showSupplier(c, http.StatusUnprocessableEntity, rid, id, adminview.SupplierPage{}, "", msg)
 	}
@@ -531,7 +571,38 @@ func (a *Admin) settings(c echo.Context) error {
 		return err
 	}
 	s := a.Service.Settings(adminSession(c).Account)
-	return render(c, http.StatusOK, adminview.Settings(a.layout(c, "settings", "Settings"), s))
+	return render(c, http.StatusOK, adminview.Settings(a.layout(c, "settings", "Settings"), s, a.storeCard(c)))
+}
+
+// signOut ends a cookie session (Shopify's admin signs its own users out).
+func (a *Admin) signOut(c echo.Context) error {
+	if ck, err := c.Cookie(adminCookie); err == nil && a.Sessions != nil {
+		if err := a.Sessions.Revoke(c.Request().Context(), ck.Value); err != nil {
+			return err
+		}
+	}
+	clearAdminCookie(c)
+	return render(c, http.StatusOK, adminview.SignedOut(a.Assets.URL("app.css")))
+}
+
+// reconnect starts a new key request for the signed-in WooCommerce store:
+// the only path on which a connected store's keys are replaced.
+func (a *Admin) reconnect(c echo.Context) error {
+	s := adminSession(c)
+	if a.Reconnect == nil || s.Platform != models.PlatformWooCommerce {
+		return echo.NewHTTPError(http.StatusNotFound, "only a WooCommerce store is reconnected from here")
+	}
+	start, err := a.Reconnect.Begin(c.Request().Context(), s.Shop, s.ConnectionID)
+	if err != nil {
+		return storeAuthError(err)
+	}
+	setConnectCookie(c, start.Browser)
+	if c.Request().Header.Get("HX-Request") != "" {
+		// A boosted form: htmx navigates the page itself.
+		c.Response().Header().Set("HX-Redirect", start.URL)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, start.URL)
 }
 
 func (a *Admin) updateSettings(c echo.Context) error {
@@ -552,11 +623,11 @@ func (a *Admin) updateSettings(c echo.Context) error {
 	adminPushURL(c, "/app/settings")
 	if msg, ok := adminRefusal(err); ok {
 		l.Error = msg
-		return render(c, http.StatusUnprocessableEntity, adminview.Settings(l, in))
+		return render(c, http.StatusUnprocessableEntity, adminview.Settings(l, in, a.storeCard(c)))
 	}
 	if err != nil {
 		return err
 	}
 	l.Flash = "Settings saved."
-	return render(c, http.StatusOK, adminview.Settings(l, saved))
+	return render(c, http.StatusOK, adminview.Settings(l, saved, a.storeCard(c)))
 }

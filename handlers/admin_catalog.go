@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,12 +10,24 @@ import (
 
 	"github.com/consign/consign/app/accounts"
 	"github.com/consign/consign/app/catalog"
-	"github.com/consign/consign/app/portal"
 	"github.com/consign/consign/models"
 	adminview "github.com/consign/consign/views/admin"
 )
 
 const defaultMaxUpload = 64 << 20
+
+// maxUpload is the catalog upload's body limit.
+func (a *Admin) maxUpload() int64 {
+	if a.MaxUpload > 0 {
+		return a.MaxUpload
+	}
+	return defaultMaxUpload
+}
+
+// BodyLimits lets the catalog upload stream a body larger than a form's.
+func (a *Admin) BodyLimits() map[string]int64 {
+	return map[string]int64{"POST /app/suppliers/:id/catalog": a.maxUpload()}
+}
 
 // uploadCatalog streams the uploaded CSV straight into the catalog import,
 // part by part, so a large file never sits whole in memory or on disk. An
@@ -35,11 +46,7 @@ func (a *Admin) uploadCatalog(c echo.Context) error {
 	if _, err := a.Service.Supplier(ctx, rid, id); err != nil {
 		return err
 	}
-	limit := a.MaxUpload
-	if limit <= 0 {
-		limit = defaultMaxUpload
-	}
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)
+	limit := a.maxUpload() // BodyLimits holds the body to it
 	var rep catalog.Report
 	file, err := uploadedFile(c, "file")
 	if err == nil {
@@ -81,12 +88,6 @@ func uploadedFile(c echo.Context, name string) (io.Reader, error) {
 			return part, nil
 		}
 	}
-}
-
-// withPortalBase makes invite links start at the origin the retailer
-// reached us on.
-func withPortalBase(c echo.Context) context.Context {
-	return portal.WithBaseURL(c.Request().Context(), c.Scheme()+"://"+c.Request().Host)
 }
 
 func accountsSupplierInput(f adminview.SupplierForm, priority int) accounts.SupplierInput {

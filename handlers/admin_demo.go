@@ -60,7 +60,7 @@ func (d *DemoSignIn) openPortal(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	url, err := d.Links.PortalURL(withPortalBase(c), id)
+	url, err := d.Links.PortalURL(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/consign/consign/app/canonical"
 	"github.com/consign/consign/app/privacy"
 	"github.com/consign/consign/app/purchasing"
+	"github.com/consign/consign/app/ratelimit"
 	"github.com/consign/consign/models"
 )
 
@@ -27,6 +28,10 @@ type KeyAuthenticator interface {
 type SupplierAPI struct {
 	Keys       KeyAuthenticator
 	Purchasing *purchasing.Service
+	// PerKey limits requests per supplier account; Failures limits
+	// refused keys per client, so keys cannot be guessed at speed.
+	PerKey   *ratelimit.Limiter
+	Failures *ratelimit.Limiter
 }
 
 const supplierKey = "supplier_id"
@@ -34,19 +39,39 @@ const supplierKey = "supplier_id"
 // RequireKey authenticates `Authorization: Bearer <api key>`.
 func (a *SupplierAPI) RequireKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// A client that keeps sending bad keys is refused before the lookup.
+		if a.Failures != nil {
+			if ok, wait := a.Failures.Peek(clientKey(c)); !ok {
+				return tooMany(c, wait)
+			}
+		}
 		key, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 		if !ok || key == "" {
+			a.failed(c)
 			return echo.NewHTTPError(http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key>")
 		}
 		id, err := a.Keys.Authenticate(c.Request().Context(), strings.TrimSpace(key))
 		if errors.Is(err, models.ErrNotFound) {
+			a.failed(c)
 			return echo.NewHTTPError(http.StatusUnauthorized, "unknown or revoked API key")
 		}
 		if err != nil {
 			return err
 		}
+		if a.PerKey != nil {
+			if err := takeToken(c, a.PerKey, strconv.FormatInt(id, 10)); err != nil {
+				return err
+			}
+		}
 		c.Set(supplierKey, id)
 		return next(c)
+	}
+}
+
+// failed counts a refused key against the client.
+func (a *SupplierAPI) failed(c echo.Context) {
+	if a.Failures != nil {
+		a.Failures.Allow(clientKey(c))
 	}
 }
 

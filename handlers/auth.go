@@ -8,12 +8,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/consign/consign/app/install"
+	"github.com/consign/consign/app/ratelimit"
 )
 
 // Installer runs authorization-code installs (app/install).
 type Installer interface {
-	Begin(ctx context.Context, shop string) (string, error)
-	Finish(ctx context.Context, rawQuery string) (string, error)
+	Begin(ctx context.Context, shop string) (install.Start, error)
+	Finish(ctx context.Context, rawQuery, browser string) (string, error)
 }
 
 // Auth serves the authorization-code install for stores that install
@@ -22,28 +23,33 @@ type Installer interface {
 type Auth struct {
 	Installer Installer
 	APIKey    string // where the merchant lands: the embedded app
+	// Starts limits install starts per client.
+	Starts *ratelimit.Limiter
 }
 
 // Register mounts the install routes; they are guarded by the hmac and the
-// state nonce Shopify echoes back, checked in app/install.
+// state nonce Shopify echoes back, bound to the browser that began the
+// install by a cookie, checked in app/install.
 func (a *Auth) Register(e *echo.Echo) {
-	e.GET("/auth/shopify", a.begin)
+	e.GET("/auth/shopify", a.begin, rateLimit(a.Starts, clientKey))
 	e.GET("/auth/shopify/callback", a.callback)
 }
 
 func (a *Auth) begin(c echo.Context) error {
-	to, err := a.Installer.Begin(c.Request().Context(), c.QueryParam("shop"))
+	start, err := a.Installer.Begin(c.Request().Context(), c.QueryParam("shop"))
 	if err != nil {
 		return installError(err)
 	}
-	return c.Redirect(http.StatusFound, to)
+	setConnectCookie(c, start.Browser)
+	return c.Redirect(http.StatusFound, start.URL)
 }
 
 func (a *Auth) callback(c echo.Context) error {
-	shop, err := a.Installer.Finish(c.Request().Context(), c.Request().URL.RawQuery)
+	shop, err := a.Installer.Finish(c.Request().Context(), c.Request().URL.RawQuery, connectCookieValue(c))
 	if err != nil {
 		return installError(err)
 	}
+	clearConnectCookie(c)
 	return c.Redirect(http.StatusFound, install.EmbeddedAppURL(shop, a.APIKey))
 }
 
@@ -53,6 +59,9 @@ func installError(err error) error {
 	switch {
 	case errors.Is(err, install.ErrBadShop):
 		return echo.NewHTTPError(http.StatusBadRequest, "Give your shop as NAME.myshopify.com.").SetInternal(errors.New(err.Error()))
+	case errors.Is(err, install.ErrBusy):
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Too many installs are in progress: try again in a few minutes.").
+			SetInternal(errors.New(err.Error()))
 	case errors.Is(err, install.ErrForged), errors.Is(err, install.ErrStale), errors.Is(err, install.ErrState):
 		return echo.NewHTTPError(http.StatusUnauthorized, "This install link is invalid or has expired: start the install again.").
 			SetInternal(errors.New(err.Error()))

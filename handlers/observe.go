@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,7 +32,11 @@ type scopeKey struct{}
 // context; answers a returned error through the error handler, so the
 // timing and the log line see the final status; times the answer; and logs
 // one line per request at debug.
-func Observe(log *slog.Logger, m *metrics.Metrics) echo.MiddlewareFunc {
+//
+// Metric labels come from fixed sets only: the method one of the standard
+// ones (else OTHER) and the route one registered (else "unmatched"), so no
+// request can make a new series.
+func Observe(log *slog.Logger, m *metrics.Metrics, routes *routeSet) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -41,13 +47,18 @@ func Observe(log *slog.Logger, m *metrics.Metrics) echo.MiddlewareFunc {
 			if err := next(c); err != nil {
 				c.Error(err)
 			}
+			// Multipart bodies parsed on the way may have spooled to disk;
+			// the server removes only what its own request parsed, and the
+			// request here may be the copy made above.
+			for _, req := range []*http.Request{c.Request(), r} {
+				if req.MultipartForm != nil {
+					_ = req.MultipartForm.RemoveAll()
+				}
+			}
 			elapsed := time.Since(start)
 			status := c.Response().Status
-			route := c.Path()
-			if route == "" {
-				route = "unmatched"
-			}
-			m.HTTPRequestDuration.WithLabelValues(r.Method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+			route := routes.label(c.Request().Method, c.Path())
+			m.HTTPRequestDuration.WithLabelValues(methodLabel(r.Method), route, statusLabel(status)).Observe(elapsed.Seconds())
 			if sc.platform != "" {
 				m.WebhookDuration.WithLabelValues(sc.platform).Observe(elapsed.Seconds())
 			}
@@ -88,4 +99,44 @@ func markWebhook(c echo.Context, platform string) {
 		sc.platform = platform
 		sc.attrs = append(sc.attrs, "platform", platform)
 	}
+}
+
+// routeSet is the registered routes, the only route labels metrics use.
+type routeSet struct{ known map[string]bool }
+
+func (s *routeSet) fill(e *echo.Echo) {
+	s.known = make(map[string]bool)
+	for _, r := range e.Routes() {
+		// echo's own catch-alls for unknown paths under a group do not
+		// name a page.
+		if strings.HasSuffix(r.Path, "/*") && strings.HasPrefix(r.Name, "github.com/labstack/echo") {
+			continue
+		}
+		s.known[r.Method+" "+r.Path] = true
+	}
+}
+
+func (s *routeSet) label(method, path string) string {
+	if s == nil || s.known == nil || !s.known[method+" "+path] {
+		return "unmatched"
+	}
+	return path
+}
+
+// methodLabel keeps the standard methods and folds the rest into OTHER.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+// statusLabel keeps real status codes; anything else is one label.
+func statusLabel(code int) string {
+	if code < 100 || code > 599 {
+		return "other"
+	}
+	return strconv.Itoa(code)
 }

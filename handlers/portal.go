@@ -13,6 +13,7 @@ import (
 	"github.com/consign/consign/app/accounts"
 	"github.com/consign/consign/app/portal"
 	"github.com/consign/consign/app/purchasing"
+	"github.com/consign/consign/app/ratelimit"
 	"github.com/consign/consign/models"
 	"github.com/consign/consign/views/layouts"
 	views "github.com/consign/consign/views/portal"
@@ -29,6 +30,9 @@ type Portal struct {
 	// ShowSignInLinks puts a requested sign-in link on the page instead of
 	// mailing it: demo mode only, where no mail is sent.
 	ShowSignInLinks bool
+	// Sign-in link requests are limited per client and per address.
+	SignInPerClient  *ratelimit.Limiter
+	SignInPerAddress *ratelimit.Limiter
 }
 
 // Names of the portal's cookies and context values.
@@ -59,7 +63,7 @@ func (p *Portal) Register(e *echo.Echo) {
 	})
 	g := e.Group(portalPrefix, portalHeaders, csrf)
 	g.GET("/sign-in", p.signInForm)
-	g.POST("/sign-in", p.requestSignIn)
+	g.POST("/sign-in", p.requestSignIn, rateLimit(p.SignInPerClient, clientKey))
 	g.GET("/login/:token", p.confirmLogin)
 	g.POST("/login/:token", p.login)
 
@@ -84,7 +88,7 @@ func (p *Portal) Register(e *echo.Echo) {
 func portalHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.Set("Content-Security-Policy", pageCSP)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
@@ -131,12 +135,6 @@ func (p *Portal) layout(c echo.Context, title, active string) layouts.PortalProp
 	return l
 }
 
-// portalBaseURL is the origin the request came in on, for links that point
-// back at this server.
-func portalBaseURL(c echo.Context) string {
-	return c.Scheme() + "://" + c.Request().Host
-}
-
 func (p *Portal) home(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, portalPrefix+"/purchase-orders")
 }
@@ -150,8 +148,13 @@ func (p *Portal) signInForm(c echo.Context) error {
 func (p *Portal) requestSignIn(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	props := views.SignInProps{CSRF: portalCSRF(c), Email: email}
-	ctx := portal.WithBaseURL(c.Request().Context(), portalBaseURL(c))
-	link, _, err := p.Sessions.RequestSignIn(ctx, email)
+	if p.SignInPerAddress != nil {
+		// Every address alike, known or not: the limit tells nothing.
+		if err := takeToken(c, p.SignInPerAddress, strings.ToLower(email)); err != nil {
+			return err
+		}
+	}
+	link, _, err := p.Sessions.RequestSignIn(c.Request().Context(), email)
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):

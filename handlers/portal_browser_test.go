@@ -24,7 +24,7 @@ func TestPortalInBrowser(t *testing.T) {
 		apptest.Must(t, err)
 		ctx := newChrome(t)
 		err = chromedp.Do(ctx,
-			chromedp.Navigate(w.h.URL+link),
+			chromedp.Navigate(link), // absolute: built on APP_URL
 			chromedp.WaitVisible(`[data-testid=confirm-sign-in]`),
 			chromedp.Click(`[data-testid=confirm-sign-in]`),
 			chromedp.WaitVisible(`[data-testid=inbox]`),

@@ -70,8 +70,7 @@ func (h *ShopifyWebhooks) Receive(c echo.Context) error {
 	}
 	if !shopify.VerifyWebhook(h.Secret, body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
 		// Topic stays unlabelled: unverified text must not make new series.
-		countDelivery(h.Metrics, platform, "", metrics.OutcomeRefused)
-		return echo.NewHTTPError(http.StatusUnauthorized, "invalid webhook signature")
+		return refuseDelivery(h.Metrics, platform, "invalid webhook signature", errors.New("X-Shopify-Hmac-Sha256 does not match"))
 	}
 	d.Body, d.Headers = body, keepHeaders(r.Header, shopifyHeaders)
 	// Shopify always sends a delivery id; without one, storeDelivery keys
@@ -79,7 +78,9 @@ func (h *ShopifyWebhooks) Receive(c echo.Context) error {
 	return storeDelivery(c, h.Ingester, h.Metrics, d)
 }
 
-// countDelivery records a delivery's outcome.
+// countDelivery records a delivery's outcome. Only topics Consign acts on
+// become labels ("other" for the rest of the authentic ones, "" before the
+// delivery is authenticated), so no delivery can make a new series.
 func countDelivery(m *metrics.Metrics, platform, topic, outcome string) {
 	m.WebhookDeliveries.WithLabelValues(platform, topic, outcome).Inc()
 }

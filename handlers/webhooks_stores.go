@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -68,10 +69,7 @@ func (h *BigCommerceWebhooks) Receive(c echo.Context) error {
 		return err
 	}
 	refuse := func(why string, cause error) error {
-		countDelivery(h.Metrics, platform, "", metrics.OutcomeRefused)
-		// The cause is kept as text: wrapped, a not-found cause would turn
-		// the 401 into a 404.
-		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(errors.New(cause.Error()))
+		return refuseDelivery(h.Metrics, platform, why, cause)
 	}
 	id, signature := r.Header.Get("Webhook-Id"), r.Header.Get("Webhook-Signature")
 	signed := signature != ""
@@ -154,10 +152,7 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 		}
 	}
 	refuse := func(why string, cause error) error {
-		countDelivery(h.Metrics, platform, "", metrics.OutcomeRefused)
-		// The cause is kept as text: wrapped, a not-found cause would turn
-		// the 401 into a 404.
-		return echo.NewHTTPError(http.StatusUnauthorized, why).SetInternal(errors.New(cause.Error()))
+		return refuseDelivery(h.Metrics, platform, why, cause)
 	}
 	store, err := woocommerce.NormalizeStoreURL(r.Header.Get("X-WC-Webhook-Source"))
 	if err != nil {
@@ -189,6 +184,19 @@ func (h *WooCommerceWebhooks) Receive(c echo.Context) error {
 	return storeDelivery(c, h.Ingester, h.Metrics, d)
 }
 
+// refuseDelivery answers a delivery that is not authentic: 401 with one
+// body for every reason, so the answer does not tell whether a store is
+// connected; the reason goes to the log.
+func refuseDelivery(m *metrics.Metrics, platform, why string, cause error) error {
+	countDelivery(m, platform, "", metrics.OutcomeRefused)
+	// The cause is kept as text: wrapped, a not-found cause would turn the
+	// 401 into a 404.
+	return echo.NewHTTPError(http.StatusUnauthorized, webhookRefused).SetInternal(fmt.Errorf("%s: %s", why, cause.Error()))
+}
+
+// webhookRefused is the body of every refused delivery.
+const webhookRefused = "the delivery could not be authenticated"
+
 // keepHeaders copies the named headers kept with each event, for audit.
 func keepHeaders(h http.Header, names []string) map[string]string {
 	out := make(map[string]string, len(names))
@@ -208,13 +216,17 @@ func storeDelivery(c echo.Context, in Ingester, m *metrics.Metrics, d ingest.Del
 		d.DeliveryID = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	annotate(c, "delivery_id", d.DeliveryID)
+	topicLabel := "other"
+	if d.Handled {
+		topicLabel = d.Topic
+	}
 	outcome, id, err := in.Ingest(c.Request().Context(), d)
 	if err != nil {
-		countDelivery(m, d.Platform, d.Topic, metrics.OutcomeFailed)
+		countDelivery(m, d.Platform, topicLabel, metrics.OutcomeFailed)
 		// Not stored: 503 makes the platform deliver it again later.
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "cannot store the delivery now; retry").SetInternal(err)
 	}
-	countDelivery(m, d.Platform, d.Topic, string(outcome))
+	countDelivery(m, d.Platform, topicLabel, string(outcome))
 	annotate(c, "outcome", outcome, "event_id", id)
 	return c.JSON(http.StatusOK, map[string]any{"status": outcome})
 }

@@ -1,5 +1,6 @@
-// Consign embedded admin: puts the Shopify session token on every htmx
-// request and shows catalog upload progress. No inline script is needed.
+// Consign embedded admin: puts the Shopify session token (or, outside
+// Shopify, the session's CSRF token) on every htmx request and shows
+// catalog upload progress. No inline script is needed.
 (function () {
   "use strict";
 
@@ -7,6 +8,10 @@
   // (window.shopify) hands out fresh ones; without it (a test browser, the
   // demo) the first token is reused until it expires.
   var token = new URLSearchParams(window.location.search).get("id_token") || "";
+  // Outside Shopify the session is a cookie; requests that change something
+  // carry its CSRF token.
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
 
   function bridge() {
     return window.shopify && typeof window.shopify.idToken === "function";
@@ -28,6 +33,9 @@
   document.addEventListener("htmx:configRequest", function (e) {
     if (token) {
       e.detail.headers["Authorization"] = "Bearer " + token;
+    }
+    if (csrf) {
+      e.detail.headers["X-CSRF-Token"] = csrf;
     }
     // Errors come back as pages to show, not JSON.
     e.detail.headers["Accept"] = "text/html";

@@ -70,6 +70,20 @@ func (s *Service) Install(ctx context.Context, platform, shop string, g Grant) (
 	return conn, err
 }
 
+// InstallTx is Install inside the caller's transaction, for a use case that
+// must store the grant together with rows of its own.
+func (s *Service) InstallTx(tx *gorm.DB, platform, shop string, g Grant) (models.Connection, error) {
+	shop, err := s.checkGrant(platform, shop, g)
+	if err != nil {
+		return models.Connection{}, err
+	}
+	sealed, err := s.seal(g)
+	if err != nil {
+		return models.Connection{}, err
+	}
+	return s.install(tx, platform, shop, sealed)
+}
+
 func (s *Service) install(tx *gorm.DB, platform, shop string, g Grant) (models.Connection, error) {
 	now := s.Now()
 	var conn models.Connection

@@ -54,6 +54,10 @@ type Session struct {
 	ConnectionID int64
 	Platform     string
 	Shop         string
+	// Cookie is set for Consign's own cookie sessions, whose forms must
+	// carry CSRF; Shopify's session tokens travel in a header instead.
+	Cookie bool
+	CSRF   string
 }
 
 // SessionFor finds the account of a connected (not uninstalled) shop. An

@@ -115,6 +115,8 @@ func Start(t testing.TB, d database.Dialect, opts Options) *Harness {
 	env := map[string]string{
 		"DATABASE_URL": h.DBURL, "SHOPIFY_API_KEY": APIKey, "SHOPIFY_API_SECRET": Secret,
 		"SHOPIFY_API_BASE_URL": fakeSrv.URL, "CONSIGN_ENCRYPTION_KEY": EncryptionKey, "APP_URL": h.URL,
+		// The fake stores listen on loopback.
+		"CONSIGN_ALLOW_PRIVATE_URLS": "1",
 	}
 	for k, v := range opts.Env {
 		env[k] = v

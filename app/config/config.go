@@ -59,6 +59,16 @@ type Config struct {
 	// BIGCOMMERCE_LOGIN_BASE_URL https://login.bigcommerce.com (tests only).
 	BigCommerceAPIBaseURL   string
 	BigCommerceLoginBaseURL string
+	// CONSIGN_ALLOW_PRIVATE_URLS=1 lets tenant-given URLs (store URLs,
+	// feeds, SFTP hosts, webhook endpoints) reach loopback and private
+	// networks: for self-hosting next to the stores, and tests. Link-local
+	// and cloud metadata addresses stay refused.
+	AllowPrivateURLs bool
+	// CONSIGN_CLIENT_IP_HEADER names the header the proxy in front of
+	// Consign puts the client's address in (Fly-Client-IP on Fly.io), for
+	// rate limits; unset, the connection's own address counts. Never set
+	// it without such a proxy: anyone could then choose their address.
+	ClientIPHeader string
 }
 
 // Load parses the environment through getenv (os.Getenv in production).
@@ -152,6 +162,17 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.JobTimeout > 0 && c.RescueAfter > 0 && c.RescueAfter <= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("CONSIGN_RESCUE_AFTER (%s) must exceed CONSIGN_JOB_TIMEOUT (%s)", c.RescueAfter, c.JobTimeout))
 	}
+	if v := getenv("CONSIGN_ALLOW_PRIVATE_URLS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONSIGN_ALLOW_PRIVATE_URLS=%q must be 1 or 0", v))
+		}
+		c.AllowPrivateURLs = b
+	}
+	c.ClientIPHeader = strings.TrimSpace(getenv("CONSIGN_CLIENT_IP_HEADER"))
+	if strings.ContainsAny(c.ClientIPHeader, " :\r\n") {
+		errs = append(errs, fmt.Errorf("CONSIGN_CLIENT_IP_HEADER=%q is not a header name", c.ClientIPHeader))
+	}
 	if v := getenv("LOG_FORMAT"); v != "" {
 		if v != "json" && v != "text" {
 			errs = append(errs, fmt.Errorf("LOG_FORMAT=%q must be json or text", v))
@@ -199,6 +220,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("shopify_api_secret", mask(c.ShopifyAPISecret)),
 		slog.String("shopify_api_base_url", c.ShopifyAPIBaseURL),
 		slog.String("app_url", c.AppURL),
+		slog.Bool("allow_private_urls", c.AllowPrivateURLs),
 		slog.Bool("encryption_key_set", len(c.EncryptionKey) > 0),
 		slog.Int("encryption_keys_old", len(c.EncryptionKeysOld)),
 	)

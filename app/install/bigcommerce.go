@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/consign/consign/app/accounts"
@@ -22,9 +23,10 @@ var ErrCallbackRefused = errors.New("install: signed payload refused")
 // callbackLeeway forgives clock skew between BigCommerce and us.
 const callbackLeeway = 30 * time.Second
 
-// Sessions issues Consign's own admin sessions (app/admin).
-type Sessions interface {
-	Issue(platform, shop string) (string, error)
+// StoreSessions opens and ends Consign's own admin sessions (app/admin).
+type StoreSessions interface {
+	AdminSessions
+	RevokeStore(ctx context.Context, platform, shop, userRef string) (int64, error)
 }
 
 // HookQueue queues the creation of a connection's webhooks (a River job,
@@ -41,7 +43,7 @@ type BigCommerce struct {
 	ClientID     string
 	ClientSecret []byte
 	Replay       *replay.Guard
-	Sessions     Sessions
+	Sessions     StoreSessions
 	Hooks        HookQueue
 	// Ingester stores the uninstall as a lifecycle event, processed like
 	// Shopify's app/uninstalled.
@@ -72,7 +74,7 @@ func (b *BigCommerce) Callback(ctx context.Context, code, scope, storeContext st
 		return "", err
 	}
 	b.Log.InfoContext(ctx, "bigcommerce store installed", "shop", hash, "connection_id", conn.ID, "user", g.UserEmail)
-	return b.Sessions.Issue(models.PlatformBigCommerce, hash)
+	return b.Sessions.Open(ctx, models.PlatformBigCommerce, hash, userRef(g.UserID))
 }
 
 // verify checks a signed payload and uses its jti, so it works once.
@@ -97,7 +99,7 @@ func (b *BigCommerce) Load(ctx context.Context, signed string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return b.Sessions.Issue(models.PlatformBigCommerce, claims.StoreHash)
+	return b.Sessions.Open(ctx, models.PlatformBigCommerce, claims.StoreHash, userRef(claims.UserID))
 }
 
 // Uninstall records that the store removed the app, through the same
@@ -106,6 +108,10 @@ func (b *BigCommerce) Load(ctx context.Context, signed string) (string, error) {
 func (b *BigCommerce) Uninstall(ctx context.Context, signed string) error {
 	claims, err := b.verify(ctx, signed)
 	if err != nil {
+		return err
+	}
+	// Sessions end now; the lifecycle event then marks the connection.
+	if _, err := b.Sessions.RevokeStore(ctx, models.PlatformBigCommerce, claims.StoreHash, ""); err != nil {
 		return err
 	}
 	body, err := json.Marshal(map[string]any{"store_hash": claims.StoreHash, "user_id": claims.UserID, "owner_id": claims.OwnerID})
@@ -123,14 +129,28 @@ func (b *BigCommerce) Uninstall(ctx context.Context, signed string) error {
 // TopicUninstalled is the lifecycle topic an uninstall is stored under.
 const TopicUninstalled = "app/uninstalled"
 
-// RemoveUser acknowledges that a store user lost access to the app. Consign
-// keeps no per-user data (sessions are signed tokens that expire), so
-// there is nothing to delete; the call is verified and logged.
+// RemoveUser ends the admin sessions of a store user who lost access to
+// the app; Consign keeps nothing else per user.
 func (b *BigCommerce) RemoveUser(ctx context.Context, signed string) error {
 	claims, err := b.verify(ctx, signed)
 	if err != nil {
 		return err
 	}
-	b.Log.InfoContext(ctx, "bigcommerce user removed", "shop", claims.StoreHash, "user_id", claims.UserID)
+	if claims.UserID == 0 {
+		return fmt.Errorf("%w: remove_user names no user", ErrCallbackRefused)
+	}
+	n, err := b.Sessions.RevokeStore(ctx, models.PlatformBigCommerce, claims.StoreHash, userRef(claims.UserID))
+	if err != nil {
+		return err
+	}
+	b.Log.InfoContext(ctx, "bigcommerce user removed", "shop", claims.StoreHash, "user_id", claims.UserID, "sessions_ended", n)
 	return nil
+}
+
+// userRef names a BigCommerce user in a session row.
+func userRef(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
 }

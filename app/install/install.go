@@ -10,8 +10,6 @@ package install
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -114,35 +112,32 @@ func (s *Service) usable(ctx context.Context, shop string) (bool, error) {
 }
 
 // Begin starts an authorization-code install: it checks the shop, stores a
-// single-use state nonce and returns the shop's authorize URL.
-func (s *Service) Begin(ctx context.Context, shop string) (string, error) {
+// single-use state nonce bound to the merchant's browser, and returns the
+// shop's authorize URL with the value of the browser's binding cookie.
+func (s *Service) Begin(ctx context.Context, shop string) (Start, error) {
 	shop = strings.ToLower(strings.TrimSpace(shop))
 	if err := shopify.ValidateShop(shop); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadShop, err)
+		return Start{}, fmt.Errorf("%w: %v", ErrBadShop, err)
 	}
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("make state: %w", err)
-	}
-	now := s.Now()
-	st := models.OAuthState{State: hex.EncodeToString(b), Platform: models.PlatformShopify, Shop: shop, CreatedAt: now, ExpiresAt: now.Add(stateTTL)}
-	err := s.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("expires_at < ?", now).Delete(&models.OAuthState{}).Error; err != nil {
-			return fmt.Errorf("drop expired states: %w", err)
-		}
-		return tx.Create(&st).Error
-	})
+	st, browser, err := newState(ctx, s.DB, s.Now(), models.OAuthState{Platform: models.PlatformShopify, Shop: shop}, stateTTL)
 	if err != nil {
-		return "", fmt.Errorf("store state: %w", err)
+		return Start{}, err
 	}
-	return s.OAuth.AuthorizeURL(shop, s.Scopes, s.CallbackURL, st.State)
+	to, err := s.OAuth.AuthorizeURL(shop, s.Scopes, s.CallbackURL, st.State)
+	if err != nil {
+		return Start{}, err
+	}
+	return Start{URL: to, Browser: browser}, nil
 }
 
 // Finish completes an authorization-code install from the callback's raw
 // query: shop, hmac, timestamp and state are checked, in that order and
 // before any request leaves; the state is spent only when the hmac verifies,
 // so a forged callback cannot burn a merchant's state. It returns the shop.
-func (s *Service) Finish(ctx context.Context, rawQuery string) (string, error) {
+//
+// browser is the binding cookie of the browser the callback arrived in: a
+// state started in another browser is refused.
+func (s *Service) Finish(ctx context.Context, rawQuery, browser string) (string, error) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return "", fmt.Errorf("%w: malformed query", ErrForged)
@@ -161,8 +156,12 @@ func (s *Service) Finish(ctx context.Context, rawQuery string) (string, error) {
 	if age := s.Now().Sub(time.Unix(ts, 0)); age > callbackMaxAge || age < -callbackMaxAge {
 		return "", fmt.Errorf("%w: %s off", ErrStale, age)
 	}
+	if browser == "" {
+		return "", fmt.Errorf("%w: no binding cookie: the install was started in another browser", ErrState)
+	}
 	res := s.DB.Gorm.WithContext(ctx).
-		Where("state = ? AND platform = ? AND shop = ? AND expires_at > ?", q.Get("state"), models.PlatformShopify, shop, s.Now()).
+		Where("state = ? AND platform = ? AND shop = ? AND expires_at > ? AND browser_hash = ?",
+			q.Get("state"), models.PlatformShopify, shop, s.Now(), hashSecret(browser)).
 		Delete(&models.OAuthState{})
 	if res.Error != nil {
 		return "", fmt.Errorf("spend state: %w", res.Error)

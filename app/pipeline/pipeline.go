@@ -33,6 +33,11 @@ type TopicHandler func(ctx context.Context, tx *gorm.DB, ev models.WebhookEvent)
 // ErrMalformed marks a payload that can never be processed as it is.
 var ErrMalformed = errors.New("malformed payload")
 
+// ErrRefused marks an authentic event Consign will not act on as it stands
+// (a shop's erasure while the shop is still installed): the event is marked
+// failed with the reason, kept, and can be replayed once it applies.
+var ErrRefused = errors.New("refused")
+
 // Pipeline holds what the order jobs need.
 type Pipeline struct {
 	DB          *database.DB

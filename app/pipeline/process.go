@@ -98,11 +98,14 @@ func (p *Pipeline) processTopic(ctx context.Context, handle TopicHandler, ev mod
 		}
 		return p.finishEvent(tx, ev.ID, models.EventProcessed, note)
 	})
-	if errors.Is(err, ErrMalformed) {
+	switch {
+	case errors.Is(err, ErrMalformed):
 		p.Log.WarnContext(ctx, "webhook event is malformed", "event_id", ev.ID, "platform", ev.Platform, "topic", ev.Topic, "error", err)
 		return p.finishEvent(db, ev.ID, models.EventFailed, err.Error())
-	}
-	if err != nil {
+	case errors.Is(err, ErrRefused):
+		p.Log.WarnContext(ctx, "webhook event refused", "event_id", ev.ID, "platform", ev.Platform, "topic", ev.Topic, "error", err)
+		return p.finishEvent(db, ev.ID, models.EventFailed, err.Error())
+	case err != nil:
 		return fmt.Errorf("process %s event %d: %w", ev.Topic, ev.ID, err)
 	}
 	return nil

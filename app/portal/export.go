@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/consign/consign/app/canonical"
+	"github.com/consign/consign/app/csvsafe"
 	"github.com/consign/consign/app/money"
 	"github.com/consign/consign/models"
 )
@@ -70,10 +70,7 @@ func (s *Service) ExportOpen(ctx context.Context, supplierID int64, w io.Writer)
 			strconv.FormatInt(lineID, 10), sku, title, strconv.Itoa(qty), strconv.Itoa(unshipped),
 			cost.Format(currency), currency, lineState,
 		}
-		for i := range rec {
-			rec[i] = defuse(rec[i])
-		}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(csvsafe.Row(rec)); err != nil {
 			return fmt.Errorf("write export row: %w", err)
 		}
 	}
@@ -82,16 +79,4 @@ func (s *Service) ExportOpen(ctx context.Context, supplierID int64, w io.Writer)
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// defuse keeps a spreadsheet from running a cell as a formula: titles and
-// addresses come from shoppers and stores, not from the supplier.
-func defuse(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		if _, err := strconv.ParseFloat(v, 64); err == nil {
-			return v // a negative number is just a number
-		}
-		return "'" + v
-	}
-	return v
 }

@@ -46,24 +46,9 @@ type Service struct {
 	DB  *database.DB
 	Now func() time.Time
 	Log *slog.Logger
-	// BaseURL is the public origin links are built on (https://consign.example),
-	// used when the context carries none (see WithBaseURL).
+	// BaseURL is the public origin links are built on: APP_URL, never a
+	// request's Host or X-Forwarded-* headers, which the sender chooses.
 	BaseURL string
-}
-
-type baseURLKey struct{}
-
-// WithBaseURL makes links built under ctx start with base (the origin the
-// request came in on), overriding Service.BaseURL.
-func WithBaseURL(ctx context.Context, base string) context.Context {
-	return context.WithValue(ctx, baseURLKey{}, strings.TrimRight(base, "/"))
-}
-
-func (s *Service) baseURL(ctx context.Context) string {
-	if b, ok := ctx.Value(baseURLKey{}).(string); ok && b != "" {
-		return b
-	}
-	return strings.TrimRight(s.BaseURL, "/")
 }
 
 // Invite creates a one-time invite link for a supplier, valid for InviteTTL,
@@ -124,7 +109,7 @@ func (s *Service) createLink(ctx context.Context, accountID int64, purpose strin
 	if err := s.DB.Gorm.WithContext(ctx).Create(&link).Error; err != nil {
 		return "", fmt.Errorf("store %s link of account %d: %w", purpose, accountID, err)
 	}
-	return s.baseURL(ctx) + LoginPath + token, nil
+	return strings.TrimRight(s.BaseURL, "/") + LoginPath + token, nil
 }
 
 // LinkOwner returns the supplier a still-usable link signs in, without using

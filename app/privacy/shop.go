@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/consign/consign/app/pipeline"
 	"github.com/consign/consign/models"
 )
 
@@ -20,6 +21,13 @@ func (s *Service) shopRedact(ctx context.Context, tx *gorm.DB, ev models.Webhook
 	conn, err := connection(tx, ev)
 	if err != nil {
 		return "", err
+	}
+	// Shopify sends shop/redact 48 hours after an uninstall. One for a shop
+	// that is installed now is not that: erasing a live store's data would
+	// be an outage. Refused, kept and logged; Shopify sends another after
+	// the next uninstall, and this one can be replayed then.
+	if conn.UninstalledAt == nil {
+		return "", fmt.Errorf("%w: shop/redact for %s, which is still installed: erasure runs only after an uninstall", pipeline.ErrRefused, conn.Shop)
 	}
 	// Everything received from the shop, this request included: the shop's
 	// erasure is logged, not stored.

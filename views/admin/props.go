@@ -27,6 +27,29 @@ type Layout struct {
 	Retailer, Supplier bool
 	Flash              string // a notice after an action
 	Error              string // a refusal after an action
+	// CSRF is a cookie session's CSRF token, sent back by admin.js on every
+	// htmx request; SignOut shows the sign-out button of such a session.
+	CSRF    string
+	SignOut bool
+}
+
+// StoreCard is the signed-in store on the settings page.
+type StoreCard struct {
+	Platform  string
+	Shop      string
+	Reconnect bool // a WooCommerce store may ask for new keys
+}
+
+func platformName(p string) string {
+	switch p {
+	case "shopify":
+		return "Shopify"
+	case "bigcommerce":
+		return "BigCommerce"
+	case "woocommerce":
+		return "WooCommerce"
+	}
+	return p
 }
 
 type section struct{ Key, Label, URL string }

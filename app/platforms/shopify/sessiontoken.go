@@ -77,7 +77,8 @@ type sessionTokenHeader struct {
 
 // VerifySessionToken checks a session token's HS256 signature under secret
 // (in constant time), its times against now with leeway for clock skew, that
-// its audience is apiKey, and that dest names a valid shop domain. Whether
+// its audience is apiKey, that dest names a valid shop domain and iss that
+// shop's admin. Whether
 // that shop is connected is the caller's question.
 func VerifySessionToken(token, apiKey string, secret []byte, now time.Time, leeway time.Duration) (SessionClaims, error) {
 	var claims SessionClaims
@@ -124,6 +125,11 @@ func VerifySessionToken(token, apiKey string, secret []byte, now time.Time, leew
 	u, err := url.Parse(claims.Dest)
 	if err != nil || u.Scheme != "https" || u.Path != "" || u.RawQuery != "" || ValidateShop(u.Host) != nil {
 		return claims, fmt.Errorf("%w: dest %q is not https://SHOP", ErrInvalidSessionToken, claims.Dest)
+	}
+	// Shopify issues iss as the shop's admin URL: a token whose issuer
+	// names another shop than its destination was not made by Shopify.
+	if !strings.EqualFold(claims.Iss, "https://"+u.Host+"/admin") {
+		return claims, fmt.Errorf("%w: iss %q does not match dest %q", ErrInvalidSessionToken, claims.Iss, claims.Dest)
 	}
 	return claims, nil
 }

@@ -61,6 +61,10 @@ func TestVerifySessionToken(t *testing.T) {
 		{"dest not https", handToken(secret, hs256, strings.Replace(claims(""), `"dest":"https://`, `"dest":"http://`, 1)), now, false},
 		{"dest not a shop", handToken(secret, hs256, strings.Replace(claims(""), `shop-1.myshopify.com"`, `evil.example"`, 1)), now, false},
 		{"dest with a path", handToken(secret, hs256, strings.Replace(claims(""), `"dest":"https://shop-1.myshopify.com"`, `"dest":"https://shop-1.myshopify.com/x"`, 1)), now, false},
+		// Finding 11: iss must name the admin of the shop dest names.
+		{"iss of another shop", handToken(secret, hs256, strings.Replace(claims(""), `"iss":"https://shop-1.myshopify.com/admin"`, `"iss":"https://shop-2.myshopify.com/admin"`, 1)), now, false},
+		{"iss missing", handToken(secret, hs256, strings.Replace(claims(""), `"iss":"https://shop-1.myshopify.com/admin",`, "", 1)), now, false},
+		{"iss not the admin", handToken(secret, hs256, strings.Replace(claims(""), `"iss":"https://shop-1.myshopify.com/admin"`, `"iss":"https://shop-1.myshopify.com"`, 1)), now, false},
 		{"garbage", "not.a.jwt", now, false},
 		{"two segments", "a.b", now, false},
 	}

@@ -1,9 +1,11 @@
 package woocommerce
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -69,4 +71,31 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// StoreStatus is what GET /wc/v3/system_status says of the store itself.
+type StoreStatus struct {
+	HomeURL   string
+	SiteURL   string
+	WCVersion string
+}
+
+// SystemStatus reads the store's system status. The endpoint needs a key
+// with the shop manager's rights, so a 2xx answer also proves that the key
+// and secret the client holds work on this store.
+func (c *Client) SystemStatus(ctx context.Context) (StoreStatus, error) {
+	var p struct {
+		Environment struct {
+			HomeURL   string `json:"home_url"`
+			SiteURL   string `json:"site_url"`
+			WCVersion string `json:"wc_version"`
+		} `json:"environment"`
+	}
+	if _, _, err := c.call(ctx, http.MethodGet, apiPrefix+"/system_status", nil, nil, &p); err != nil {
+		return StoreStatus{}, err
+	}
+	if p.Environment.HomeURL == "" && p.Environment.SiteURL == "" {
+		return StoreStatus{}, errors.New("woocommerce system status: no environment in the answer: is this a WooCommerce store?")
+	}
+	return StoreStatus{HomeURL: p.Environment.HomeURL, SiteURL: p.Environment.SiteURL, WCVersion: p.Environment.WCVersion}, nil
 }

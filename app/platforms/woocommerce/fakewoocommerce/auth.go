@@ -95,3 +95,17 @@ func sign(secret, body []byte) string {
 	h.Write(body)
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
+
+// systemStatus is GET /wc/v3/system_status, trimmed to its environment
+// section's identity fields (the real one also lists the database, plugins,
+// theme, settings, security and pages; Consign reads none of them).
+func (s *Server) systemStatus(*http.Request, []byte, []string) reply {
+	return reply{status: http.StatusOK, body: map[string]any{
+		"environment": map[string]any{
+			"home_url": s.URL, "site_url": s.URL, "wc_version": "9.4.2", "wp_version": "6.7.1",
+			"wp_multisite": false, "wp_environment_type": "production", "language": "en_US",
+		},
+		"active_plugins": []any{},
+		"settings":       map[string]any{"api_enabled": true, "currency": "USD"},
+	}}
+}

@@ -42,7 +42,7 @@ type Server struct {
 	URL string
 
 	ts       *httptest.Server
-	key      string
+	key      string // the key the next approval grants
 	secret   string
 	callback *http.Client // posts key grants, as WordPress does from the server side
 
@@ -58,6 +58,7 @@ type Server struct {
 	failStatus     int
 	requests       []Request
 	callbackStatus int
+	keys           map[string]string // every REST key the store accepts: key -> secret
 }
 
 // New starts a fake store that accepts consumerKey and consumerSecret. The
@@ -72,6 +73,7 @@ func New(consumerKey, consumerSecret string) *Server {
 		webhooks:   make(map[int64]*Webhook),
 		trackingOn: true,
 		lastNoteID: 1000,
+		keys:       map[string]string{consumerKey: consumerSecret},
 	}
 	s.ts = httptest.NewServer(s)
 	s.URL = s.ts.URL
@@ -80,6 +82,16 @@ func New(consumerKey, consumerSecret string) *Server {
 
 // Close shuts the server down.
 func (s *Server) Close() { s.ts.Close() }
+
+// GrantKey makes the store's next approvals grant this key pair (and accept
+// it), as a store whose admin approves a second key request does; the keys
+// granted before keep working.
+func (s *Server) GrantKey(consumerKey, consumerSecret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.key, s.secret = consumerKey, consumerSecret
+	s.keys[consumerKey] = consumerSecret
+}
 
 // SetTrackingExtension installs (true) or removes (false) the Shipment
 // Tracking extension. Without it its routes answer 404 rest_no_route, as
@@ -122,6 +134,7 @@ type route struct {
 }
 
 var routes = []route{
+	{"GET", regexp.MustCompile(`^/wp-json/wc/v3/system_status$`), (*Server).systemStatus},
 	{"GET", regexp.MustCompile(`^/wp-json/wc/v3/orders$`), (*Server).listOrders},
 	{"GET", regexp.MustCompile(`^/wp-json/wc/v3/orders/(\d+)$`), (*Server).getOrder},
 	{"PUT", regexp.MustCompile(`^/wp-json/wc/v3/orders/(\d+)$`), (*Server).updateOrder},
@@ -211,12 +224,15 @@ func (s *Server) injectedFailure() (reply, bool) {
 // authenticate checks basic auth as WooCommerce does, with its error bodies.
 func (s *Server) authenticate(r *http.Request) (reply, bool) {
 	user, pass, ok := r.BasicAuth()
+	s.mu.Lock()
+	secret, known := s.keys[user]
+	s.mu.Unlock()
 	switch {
 	case !ok:
 		return wpError(http.StatusUnauthorized, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources."), false
-	case subtle.ConstantTimeCompare([]byte(user), []byte(s.key)) != 1:
+	case !known:
 		return wpError(http.StatusUnauthorized, "woocommerce_rest_authentication_error", "Consumer key is invalid."), false
-	case subtle.ConstantTimeCompare([]byte(pass), []byte(s.secret)) != 1:
+	case subtle.ConstantTimeCompare([]byte(pass), []byte(secret)) != 1:
 		return wpError(http.StatusUnauthorized, "woocommerce_rest_authentication_error", "Consumer secret is invalid."), false
 	}
 	return reply{}, true
