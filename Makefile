@@ -32,6 +32,10 @@ generate: ## Regenerate templ views
 bench: ## Measure webhook ingest against a plain insert loop
 	$(GO) run . bench ingest -c 16 -d 10s
 
+.PHONY: vulncheck
+vulncheck: ## Check the module for known vulnerabilities (a release step: needs the vulnerability database online)
+	$(GO) tool govulncheck ./...
+
 .PHONY: build
 build: ## Build a static binary ./consign
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o consign .
