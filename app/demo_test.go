@@ -3,7 +3,9 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -60,6 +62,7 @@ func TestDemoWalkthrough(t *testing.T) {
 	}
 	accept := waitFor("the accept command", regexp.MustCompile(`curl -s -X POST -H 'Authorization: Bearer (csk_\w+)' (http://\S+/accept)`))
 	key, acceptURL := accept[1], accept[2]
+	demoListensOnLoopbackOnly(t, acceptURL)
 	ship := waitFor("the shipment command", regexp.MustCompile(`-d '(\{.*\})' \\\n\s+(http://\S+/shipments)`))
 	post := func(url, body string) int {
 		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
@@ -84,5 +87,36 @@ func TestDemoWalkthrough(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("demo ended with %v", err)
+	}
+}
+
+// demoListensOnLoopbackOnly (finding 11): the demo's /demo page signs
+// anyone in, so unless asked it answers on 127.0.0.1 only: the same port on
+// this machine's other addresses refuses connections.
+func demoListensOnLoopbackOnly(t *testing.T, demoURL string) {
+	t.Helper()
+	u, err := url.Parse(demoURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tried := 0
+	for _, a := range addrs {
+		ipnet, ok := a.(*net.IPNet)
+		if !ok || ipnet.IP.IsLoopback() || ipnet.IP.To4() == nil {
+			continue
+		}
+		tried++
+		conn, err := net.DialTimeout("tcp", net.JoinHostPort(ipnet.IP.String(), u.Port()), 2*time.Second)
+		if err == nil {
+			conn.Close()
+			t.Errorf("the demo answers on %s, not only on loopback", ipnet.IP)
+		}
+	}
+	if tried == 0 {
+		t.Log("no non-loopback IPv4 address on this machine: the demo's bind address was not checked")
 	}
 }

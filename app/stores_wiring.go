@@ -78,7 +78,7 @@ func (a *App) wireStoresLate(now func() time.Time, sessions *admin.Sessions, woo
 	// An uninstall is the same lifecycle event on every platform.
 	a.Pipeline.Topics[models.PlatformBigCommerce+" "+install.TopicUninstalled] =
 		a.Pipeline.Topics[models.PlatformShopify+" "+privacy.TopicUninstalled]
-	auth := &handlers.StoreAuth{WooCommerce: woo, Pages: pages, Starts: a.limits.ConnectPerClient}
+	auth := &handlers.StoreAuth{WooCommerce: woo, Pages: pages, Starts: a.limits.ConnectPerClient, Callbacks: a.limits.KeyCallbacks}
 	if cfg.BigCommerceClientID != "" && cfg.BigCommerceClientSecret != "" {
 		auth.BigCommerce = &install.BigCommerce{
 			Accounts: a.Accounts, ClientID: cfg.BigCommerceClientID, ClientSecret: []byte(cfg.BigCommerceClientSecret),

@@ -39,8 +39,9 @@ type StoreAuth struct {
 	BigCommerce BigCommerceInstaller // nil: BigCommerce is not configured
 	WooCommerce WooCommerceConnector
 	Pages       *Pages
-	// Starts limits connect starts per client.
-	Starts *ratelimit.Limiter
+	// Starts limits connect starts per client, Callbacks key callbacks.
+	Starts    *ratelimit.Limiter
+	Callbacks *ratelimit.Limiter
 }
 
 // maxKeyGrant bounds the key callback's body.
@@ -81,7 +82,7 @@ func (a *StoreAuth) Register(e *echo.Echo) {
 		})
 		e.GET(wooConnectPath, a.wooForm, csrf)
 		e.POST(wooConnectPath, a.wooBegin, rateLimit(a.Starts, clientKey), csrf)
-		e.POST(wooConnectPath+"/callback", a.wooCallback)
+		e.POST(wooConnectPath+"/callback", a.wooCallback, rateLimit(a.Callbacks, clientKey))
 		e.GET(wooConnectPath+"/return", a.wooReturn)
 	}
 }

@@ -129,6 +129,9 @@ type Limits struct {
 	APIPerKey        *ratelimit.Limiter
 	APIKeyFailures   *ratelimit.Limiter
 	ConnectPerClient *ratelimit.Limiter // install and connect starts
+	// KeyCallbacks limits WooCommerce key callbacks per client: each one
+	// for a live state costs a call to the store to prove its keys.
+	KeyCallbacks *ratelimit.Limiter
 }
 
 // DefaultLimits are generous for people and scripts, tight for guessing.
@@ -139,5 +142,6 @@ func DefaultLimits() Limits {
 		APIPerKey:        ratelimit.New(600, time.Minute, 60, 0),
 		APIKeyFailures:   ratelimit.New(20, time.Minute, 10, 0),
 		ConnectPerClient: ratelimit.New(10, time.Minute, 10, 0),
+		KeyCallbacks:     ratelimit.New(30, time.Minute, 30, 0),
 	}
 }
