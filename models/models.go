@@ -73,7 +73,18 @@ const (
 	// store (its connection), and the store's fulfillments come back as
 	// shipments.
 	ChannelStore = "store"
+	// ChannelEmail: each PO is mailed; the supplier answers by replying.
+	ChannelEmail = "email"
+	// ChannelSFTP: each PO is a CSV file on the supplier's SFTP server;
+	// tracking and stock files come back there.
+	ChannelSFTP = "sftp"
+	// ChannelEDI: each PO is an X12 850 over SFTP; 997, 855, 856, 810 and
+	// 846 come back.
+	ChannelEDI = "edi"
 )
+
+// Channels are every partnership channel, in the order people see them.
+var Channels = []string{ChannelPortal, ChannelStore, ChannelEmail, ChannelSFTP, ChannelEDI}
 
 // Partnership is a retailer and a supplier who trade, with the terms that
 // decide routing.
@@ -83,10 +94,19 @@ type Partnership struct {
 	SupplierID int64
 	Strategy   string // priority, lowest_cost, in_stock_first
 	Priority   int    // lower goes first
-	Channel    string // ChannelPortal or ChannelStore
+	Channel    string // one of Channels
 	Active     bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// ChannelSettings is the channel's JSON settings (app/channels);
+	// ChannelSecret its sealed secrets (an SFTP password or key).
+	ChannelSettings string
+	ChannelSecret   string
+	// EDIInterchangeSeq and EDIGroupSeq are the last EDI control numbers
+	// used with this partner.
+	EDIInterchangeSeq int64 `gorm:"column:edi_interchange_seq"`
+	EDIGroupSeq       int64 `gorm:"column:edi_group_seq"`
+	PolledAt          *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // CatalogItem is a supplier's sellable unit.
@@ -131,12 +151,16 @@ type WebhookEvent struct {
 	DeliveryID   string
 	Shop         string
 	ConnectionID *int64
-	Headers      string // JSON object of the headers that matter
-	Body         []byte
-	State        string
-	Error        string
-	ReceivedAt   time.Time
-	ProcessedAt  *time.Time
+	// PartnershipID names the supplier channel a received message came
+	// through (an email reply, a file on SFTP); such events have no store
+	// connection.
+	PartnershipID *int64
+	Headers       string // JSON object of the headers that matter
+	Body          []byte
+	State         string
+	Error         string
+	ReceivedAt    time.Time
+	ProcessedAt   *time.Time
 }
 
 // Order states.
@@ -283,4 +307,62 @@ type ShipmentLine struct {
 	ShipmentID int64
 	POLineID   int64 `gorm:"column:po_line_id"`
 	Quantity   int
+}
+
+// Outbound message states.
+const (
+	MessageQueued       = "queued"       // stored, waiting to be sent
+	MessageBatched      = "batched"      // waiting for the partner's next batch file
+	MessageSent         = "sent"         // handed to the mail server or the SFTP folder
+	MessageAcknowledged = "acknowledged" // the partner confirmed receipt (an EDI 997)
+	MessageRejected     = "rejected"     // the partner refused it (a 997 with R)
+	MessageFailed       = "failed"       // could not be sent; Error says why
+)
+
+// OutboundMessage is one thing Consign sends a supplier through a channel,
+// stored whole before it is sent: an email, a CSV file, an X12 document.
+type OutboundMessage struct {
+	ID                 int64
+	PartnershipID      int64
+	PurchaseOrderID    *int64
+	Channel            string
+	Kind               string // "po", "cancel", "850", "997", "test", ...
+	Name               string // a file name, or an email's subject
+	ContentType        string
+	Body               []byte
+	DedupKey           string
+	State              string
+	Error              string
+	Attempts           int
+	ControlNumber      string // an X12 interchange's ISA13
+	GroupControlNumber string // its GS06, which the partner's 997 names
+	MessageID          string // an email's Message-ID
+	// BatchID names the batch file that carries a batched message.
+	BatchID    *int64
+	CreatedAt  time.Time
+	SentAt     *time.Time
+	AnsweredAt *time.Time
+}
+
+// POMessage links a received message (an event) to a PO it concerns.
+type POMessage struct {
+	PurchaseOrderID int64
+	EventID         int64
+	Note            string
+}
+
+// Invoice is a supplier's invoice for a PO. Total and Expected are in the
+// PO's currency's minor units; Lines holds per-line differences as JSON.
+type Invoice struct {
+	ID              int64
+	PurchaseOrderID int64
+	SupplierID      int64
+	Number          string
+	Currency        string
+	Total           money.Amount
+	Expected        money.Amount
+	Lines           string
+	Flagged         bool
+	EventID         *int64
+	CreatedAt       time.Time
 }

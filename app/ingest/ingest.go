@@ -158,13 +158,13 @@ func lookupConnection(tx *gorm.DB, platform, shop string) (*int64, bool, error) 
 func (in *Ingester) Replay(ctx context.Context, eventID int64) error {
 	return in.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var ev models.WebhookEvent
-		if err := tx.Select("id", "connection_id", "state").Take(&ev, eventID).Error; err != nil {
+		if err := tx.Select("id", "connection_id", "partnership_id", "state").Take(&ev, eventID).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return fmt.Errorf("webhook event %d: %w", eventID, models.ErrNotFound)
 			}
 			return fmt.Errorf("load webhook event %d: %w", eventID, err)
 		}
-		if ev.ConnectionID == nil {
+		if ev.ConnectionID == nil && ev.PartnershipID == nil {
 			return &models.ValidationError{Message: fmt.Sprintf("webhook event %d has no connection to replay into", eventID)}
 		}
 		if err := tx.Model(&models.WebhookEvent{}).Where("id = ?", eventID).

@@ -38,6 +38,10 @@ type ListenerConfig struct {
 	// error answers 451 so the sending server retries later; nil answers 250.
 	// The context is cancelled when the Listener closes.
 	Deliver func(ctx context.Context, env Envelope, raw []byte) error
+	// Accept, when set, decides whether a recipient of Domain is a mailbox
+	// here (Consign's reply addresses carry a token it checks); a refused
+	// one is answered 550 before any message data is read.
+	Accept func(rcpt string) bool
 	// ReadTimeout and WriteTimeout bound each network read and write.
 	// Defaults five minutes and one minute.
 	ReadTimeout, WriteTimeout time.Duration
@@ -177,6 +181,13 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	at := strings.LastIndexByte(to, '@')
 	domain := strings.TrimSuffix(to[at+1:], ".")
 	if at < 0 || !strings.EqualFold(domain, s.l.cfg.Domain) {
+		return &smtp.SMTPError{
+			Code:         550,
+			EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+			Message:      "No such recipient here",
+		}
+	}
+	if s.l.cfg.Accept != nil && !s.l.cfg.Accept(to) {
 		return &smtp.SMTPError{
 			Code:         550,
 			EnhancedCode: smtp.EnhancedCode{5, 1, 1},

@@ -160,6 +160,19 @@ func TestListenerRefusesOtherDomains(t *testing.T) {
 	}
 }
 
+func TestListenerRefusesRecipientsAcceptRefuses(t *testing.T) {
+	l, in := startListener(t, mail.ListenerConfig{Accept: func(rcpt string) bool { return strings.HasPrefix(rcpt, "po-7-") }})
+	if err := netsmtp.SendMail(l.Addr().String(), nil, "s@x.example", []string{"po-8-forged@replies.consign.example"}, []byte(replyRaw)); replyCode(err) != 550 {
+		t.Errorf("a recipient Accept refuses: err = %v, want 550", err)
+	}
+	if err := netsmtp.SendMail(l.Addr().String(), nil, "s@x.example", []string{"po-7-good@replies.consign.example"}, []byte(replyRaw)); err != nil {
+		t.Fatalf("a recipient Accept takes: %v", err)
+	}
+	if _, calls := in.deliveries(); calls != 1 {
+		t.Errorf("Deliver called %d times, want 1", calls)
+	}
+}
+
 func TestListenerRefusesOversizeMessages(t *testing.T) {
 	l, in := startListener(t, mail.ListenerConfig{MaxBytes: 1024})
 	big := replyRaw + strings.Repeat("x", 78) + "\r\n"

@@ -33,6 +33,12 @@ type TopicHandler func(ctx context.Context, tx *gorm.DB, ev models.WebhookEvent)
 // ErrMalformed marks a payload that can never be processed as it is.
 var ErrMalformed = errors.New("malformed payload")
 
+// ErrPartly marks an event a handler applied in part: what it could apply
+// is committed, and the event is marked failed with the reason, so a
+// person sees what was left and can replay it (the handler being
+// idempotent, a replay changes nothing the first run applied).
+var ErrPartly = errors.New("applied in part")
+
 // ErrRefused marks an authentic event Consign will not act on as it stands
 // (a shop's erasure while the shop is still installed): the event is marked
 // failed with the reason, kept, and can be replayed once it applies.

@@ -43,11 +43,14 @@ func (p *Pipeline) ProcessEvent(ctx context.Context, eventID int64) error {
 	if ev.ID == 0 {
 		return fmt.Errorf("webhook event %d: %w", eventID, models.ErrNotFound)
 	}
-	if ev.State != models.EventReceived || ev.ConnectionID == nil {
+	if ev.State != models.EventReceived || (ev.ConnectionID == nil && ev.PartnershipID == nil) {
 		return nil // already handled by an earlier run of this job
 	}
 	if handle, ok := p.Topics[ev.Platform+" "+ev.Topic]; ok {
 		return p.processTopic(ctx, handle, ev.WebhookEvent)
+	}
+	if ev.ConnectionID == nil {
+		return p.finishEvent(db, ev.ID, models.EventFailed, "no handler for "+ev.Platform+" "+ev.Topic)
 	}
 	if ev.ConnUninstalledAt != nil {
 		// Queued before the uninstall: the store no longer wants its orders routed.
@@ -93,6 +96,10 @@ func (p *Pipeline) processTopic(ctx context.Context, handle TopicHandler, ev mod
 	db := p.DB.Gorm.WithContext(ctx)
 	err := db.Transaction(func(tx *gorm.DB) error {
 		note, err := handle(ctx, tx, ev)
+		if errors.Is(err, ErrPartly) {
+			p.Log.WarnContext(ctx, "webhook event applied in part", "event_id", ev.ID, "platform", ev.Platform, "topic", ev.Topic, "error", err)
+			return p.finishEvent(tx, ev.ID, models.EventFailed, err.Error())
+		}
 		if err != nil {
 			return err
 		}

@@ -29,10 +29,24 @@ func (s *Service) RejectLines(ctx context.Context, supplierID, poID int64, lineI
 }
 
 func (s *Service) answerLines(ctx context.Context, supplierID, poID int64, lineIDs []int64, to, reason, actor string) (models.PurchaseOrder, error) {
-	if len(lineIDs) == 0 {
-		return models.PurchaseOrder{}, &models.ValidationError{Message: "choose at least one line"}
+	err := s.inTx(ctx, func(tx *gorm.DB) error { return s.AnswerLinesTx(ctx, tx, supplierID, poID, lineIDs, to, reason, actor) })
+	if err != nil {
+		return models.PurchaseOrder{}, err
 	}
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
+	return s.Get(ctx, supplierID, poID)
+}
+
+// AnswerLinesTx accepts (to = models.LineAccepted) or rejects (with a
+// reason) some open lines of a sent PO inside the caller's transaction;
+// AcceptLines and RejectLines tell what follows.
+func (s *Service) AnswerLinesTx(ctx context.Context, tx *gorm.DB, supplierID, poID int64, lineIDs []int64, to, reason, actor string) error {
+	if len(lineIDs) == 0 {
+		return &models.ValidationError{Message: "choose at least one line"}
+	}
+	if to == models.LineRejected && strings.TrimSpace(reason) == "" {
+		return &models.ValidationError{Message: "a reason is required to reject lines"}
+	}
+	return func() error {
 		po, err := s.lockPO(tx, poID, supplierID)
 		if err != nil {
 			return err
@@ -106,9 +120,5 @@ func (s *Service) answerLines(ctx context.Context, supplierID, poID int64, lineI
 		default:
 			return models.TransitionPO(ctx, tx, &po, models.PORejected, note, actor, now)
 		}
-	})
-	if err != nil {
-		return models.PurchaseOrder{}, err
-	}
-	return s.Get(ctx, supplierID, poID)
+	}()
 }

@@ -26,6 +26,15 @@ type Service struct {
 	DB    *database.DB
 	Queue queue.Inserter
 	Now   func() time.Time
+	// Channels delivers the POs of suppliers who work by email, CSV files
+	// or EDI (app/channels); nil: those channels are not available.
+	Channels Deliverer
+}
+
+// Deliverer hands a PO to a supplier through a message channel, in tx, and
+// says how, for the PO's history.
+type Deliverer interface {
+	Deliver(ctx context.Context, tx *gorm.DB, po models.PurchaseOrder, p models.Partnership) (string, error)
 }
 
 // ListParams filter and page a supplier's POs, newest first.
@@ -122,10 +131,21 @@ func (s *Service) Deliver(ctx context.Context, poID int64) error {
 		}
 		var p models.Partnership
 		// No partnership row (removed since) reads as the portal.
-		if err := tx.Select("channel").Where("retailer_id = ? AND supplier_id = ?", po.RetailerID, po.SupplierID).Limit(1).Find(&p).Error; err != nil {
+		if err := tx.Where("retailer_id = ? AND supplier_id = ?", po.RetailerID, po.SupplierID).Limit(1).Find(&p).Error; err != nil {
 			return fmt.Errorf("load partnership of purchase order %d: %w", po.ID, err)
 		}
-		if p.Channel != models.ChannelStore {
+		switch p.Channel {
+		case models.ChannelEmail, models.ChannelSFTP, models.ChannelEDI:
+			if s.Channels == nil {
+				return fmt.Errorf("purchase order %d: the %s channel is not configured in this process", po.ID, p.Channel)
+			}
+			how, err := s.Channels.Deliver(ctx, tx, po, p)
+			if err != nil {
+				return err
+			}
+			return models.TransitionPO(ctx, tx, &po, models.POSent, how, "consign", s.Now())
+		case models.ChannelStore:
+		default:
 			return models.TransitionPO(ctx, tx, &po, models.POSent, "available in the supplier portal and API", "consign", s.Now())
 		}
 		now := s.Now()
@@ -148,31 +168,44 @@ func (s *Service) Deliver(ctx context.Context, poID int64) error {
 
 // Accept records that the supplier will ship the whole PO.
 func (s *Service) Accept(ctx context.Context, supplierID, poID int64, actor string) (models.PurchaseOrder, error) {
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		po, err := s.lockPO(tx, poID, supplierID)
-		if err != nil {
-			return err
-		}
-		if err := models.TransitionPO(ctx, tx, &po, models.POAccepted, "", actor, s.Now()); err != nil {
-			return err
-		}
-		return tx.Model(&models.POLine{}).Where("purchase_order_id = ? AND state = ?", po.ID, models.LineOpen).
-			Update("state", models.LineAccepted).Error
-	})
+	err := s.inTx(ctx, func(tx *gorm.DB) error { return s.AcceptTx(ctx, tx, supplierID, poID, "", actor) })
 	if err != nil {
 		return models.PurchaseOrder{}, err
 	}
 	return s.Get(ctx, supplierID, poID)
 }
 
+// AcceptTx is Accept inside the caller's transaction, with a note for the
+// history.
+func (s *Service) AcceptTx(ctx context.Context, tx *gorm.DB, supplierID, poID int64, note, actor string) error {
+	po, err := s.lockPO(tx, poID, supplierID)
+	if err != nil {
+		return err
+	}
+	if err := models.TransitionPO(ctx, tx, &po, models.POAccepted, note, actor, s.Now()); err != nil {
+		return err
+	}
+	return tx.Model(&models.POLine{}).Where("purchase_order_id = ? AND state = ?", po.ID, models.LineOpen).
+		Update("state", models.LineAccepted).Error
+}
+
 // Reject records that the supplier will not ship the PO, returns the
 // reserved stock, and asks the retailer to look at the order.
 func (s *Service) Reject(ctx context.Context, supplierID, poID int64, reason, actor string) (models.PurchaseOrder, error) {
+	err := s.inTx(ctx, func(tx *gorm.DB) error { return s.RejectTx(ctx, tx, supplierID, poID, reason, actor) })
+	if err != nil {
+		return models.PurchaseOrder{}, err
+	}
+	return s.Get(ctx, supplierID, poID)
+}
+
+// RejectTx is Reject inside the caller's transaction.
+func (s *Service) RejectTx(ctx context.Context, tx *gorm.DB, supplierID, poID int64, reason, actor string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return models.PurchaseOrder{}, &models.ValidationError{Message: "a reason is required to reject a purchase order"}
+		return &models.ValidationError{Message: "a reason is required to reject a purchase order"}
 	}
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
+	err := func() error {
 		po, err := s.lockPO(tx, poID, supplierID)
 		if err != nil {
 			return err
@@ -195,11 +228,8 @@ func (s *Service) Reject(ctx context.Context, supplierID, poID int64, reason, ac
 			"state": models.OrderNeedsAttention, "updated_at": s.Now(),
 			"attention": fmt.Sprintf("supplier rejected %s: %s", po.Number, reason),
 		}).Error
-	})
-	if err != nil {
-		return models.PurchaseOrder{}, err
-	}
-	return s.Get(ctx, supplierID, poID)
+	}()
+	return err
 }
 
 // ShipmentInput is a supplier's tracking for some of a PO's lines.
