@@ -176,7 +176,7 @@ func TestAnswersAreAppliedOnce(t *testing.T) {
 		// then an 810 that bills the cap at a higher price.
 		drop(t, root, "856-1.edi", "SH", (&x12.ShipNotice{Purpose: "00", ShipmentID: "SHIP-77", Date: "20261201", Carrier: "UPSN",
 			TrackingNumbers: []string{"1Z999AA10123456784"},
-			Orders: []x12.ShipOrder{{PONumber: "PO-EDI-2", Items: []x12.ShipItem{{LineNumber: "1", IDs: []x12.ID{{Qualifier: "VN", Value: "CAP-1"}}, Quantity: "2", Unit: "EA"}}}},
+			Orders:          []x12.ShipOrder{{PONumber: "PO-EDI-2", Items: []x12.ShipItem{{LineNumber: "1", IDs: []x12.ID{{Qualifier: "VN", Value: "CAP-1"}}, Quantity: "2", Unit: "EA"}}}},
 		}).Set())
 		drop(t, root, "810-1.edi", "IN", (&x12.Invoice{Date: "20261201", InvoiceNumber: "INV-9", PONumber: "PO-EDI-2", Total: "8.00",
 			Lines: []x12.InvoiceLine{{LineNumber: "1", Quantity: "2", Unit: "EA", Price: "4.00", IDs: []x12.ID{{Qualifier: "VN", Value: "CAP-1"}}}}}).Set())
