@@ -317,6 +317,7 @@ const (
 	MessageAcknowledged = "acknowledged" // the partner confirmed receipt (an EDI 997)
 	MessageRejected     = "rejected"     // the partner refused it (a 997 with R)
 	MessageFailed       = "failed"       // could not be sent; Error says why
+	MessageWithdrawn    = "withdrawn"    // its PO was cancelled before it went out
 )
 
 // OutboundMessage is one thing Consign sends a supplier through a channel,

@@ -206,9 +206,12 @@ func (a *Answer) Ship(po PO, carrier, number, trackingURL string, lines []ShipLi
 	if key == "" {
 		return false, errors.New("a shipment from a channel needs its document's key")
 	}
+	// Once per key, and once per tracking number: the same parcel told
+	// twice (a file re-sent under another name, an email and a file) is
+	// one shipment.
 	var seen int64
-	if err := a.Tx.Model(&models.Shipment{}).Where("purchase_order_id = ? AND remote_fulfillment_id = ?", po.ID, key).
-		Count(&seen).Error; err != nil {
+	if err := a.Tx.Model(&models.Shipment{}).Where("purchase_order_id = ? AND (remote_fulfillment_id = ? OR tracking_number = ?)",
+		po.ID, key, strings.TrimSpace(number)).Count(&seen).Error; err != nil {
 		return false, fmt.Errorf("look up shipment %s of purchase order %d: %w", key, po.ID, err)
 	}
 	if seen > 0 {

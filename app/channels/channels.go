@@ -335,8 +335,16 @@ func (s *Service) Cancel(ctx context.Context, poID int64) error {
 		if !ok {
 			return nil // the portal and store channels tell suppliers their own way
 		}
+		// What has not gone out yet is withdrawn: the supplier never sees
+		// the PO, and needs no cancellation either.
+		if err := tx.Model(&models.OutboundMessage{}).
+			Where("purchase_order_id = ? AND (state = ? OR (state = ? AND batch_id IS NULL))", po.ID, models.MessageQueued, models.MessageBatched).
+			Updates(map[string]any{"state": models.MessageWithdrawn, "error": "the PO was cancelled before this went out"}).Error; err != nil {
+			return fmt.Errorf("withdraw messages of purchase order %d: %w", po.ID, err)
+		}
 		var delivered int64
-		if err := tx.Model(&models.OutboundMessage{}).Where("purchase_order_id = ? AND kind <> ? AND kind <> ?", po.ID, "cancel", "test").
+		if err := tx.Model(&models.OutboundMessage{}).Where("purchase_order_id = ? AND kind NOT IN ? AND (state IN ? OR batch_id IS NOT NULL)",
+			po.ID, []string{"cancel", "test"}, []string{models.MessageSent, models.MessageAcknowledged, models.MessageRejected}).
 			Count(&delivered).Error; err != nil {
 			return fmt.Errorf("count messages of purchase order %d: %w", po.ID, err)
 		}
