@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,6 +20,10 @@ import (
 
 	"github.com/consign/consign/app/accounts"
 	"github.com/consign/consign/app/admin"
+	"github.com/consign/consign/app/channels"
+	"github.com/consign/consign/app/channels/edi"
+	"github.com/consign/consign/app/channels/email"
+	"github.com/consign/consign/app/channels/sftpcsv"
 	"github.com/consign/consign/app/config"
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/fulfillment"
@@ -26,6 +31,7 @@ import (
 	"github.com/consign/consign/app/ingest"
 	"github.com/consign/consign/app/install"
 	"github.com/consign/consign/app/jobs"
+	"github.com/consign/consign/app/mail"
 	"github.com/consign/consign/app/metrics"
 	"github.com/consign/consign/app/netguard"
 	"github.com/consign/consign/app/orderfetch"
@@ -38,6 +44,7 @@ import (
 	"github.com/consign/consign/app/reconcile"
 	"github.com/consign/consign/app/supplierstore"
 	"github.com/consign/consign/handlers"
+	"github.com/consign/consign/models"
 	"github.com/consign/consign/static"
 )
 
@@ -72,6 +79,10 @@ type App struct {
 	Hooks      *hooks.Service
 	// Sessions keeps the admin sessions of stores outside Shopify.
 	Sessions *admin.Sessions
+	// Channels sends POs to suppliers by email, CSV files or EDI and
+	// applies their answers; MailInbound receives their email replies.
+	Channels    *channels.Service
+	MailInbound *email.Inbound
 	// WooConnect is the WooCommerce connect flow.
 	WooConnect *install.WooCommerce
 	// Guard is the one way to reach an address a tenant gave (a store URL,
@@ -94,6 +105,11 @@ type Options struct {
 	Now func() time.Time
 	// Demo adds the local demo sign-in page (/demo); `serve` never sets it.
 	Demo bool
+	// PollEvery reads suppliers' inbound folders this often, whatever their
+	// settings say (the demo: seconds); 0 keeps the settings.
+	PollEvery time.Duration
+	// demo holds the demo's mail and SFTP servers.
+	demo *demoChannels
 }
 
 // New opens the database, refuses a schema that is behind, and builds every
@@ -133,6 +149,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Portal = &portal.Service{DB: db, Now: now, Log: log, BaseURL: cfg.AppURL}
 	a.SupplierStores = a.supplierStores(now)
 	a.wireStoresEarly(now) // stores_wiring.go
+	a.Portal.LinkKey = a.Accounts.Tokens.Derive("po links")
+	if err := a.newChannels(now, opts.PollEvery); err != nil {
+		db.Close()
+		return nil, err
+	}
 
 	qcfg := queue.DefaultConfig(db.Dialect)
 	if opts.Queue != nil {
@@ -151,8 +172,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	var workers *river.Workers
 	if opts.Workers && qcfg.MaxWorkers > 0 {
 		workers = jobs.Workers(jobs.Deps{Pipeline: a.Pipeline, Purchasing: a.Purchasing, Fulfillment: a.Fulfillment, Reconcile: a.Reconcile,
-			SupplierStores: a.SupplierStores, OrderFetch: a.OrderFetch, Hooks: a.Hooks})
+			SupplierStores: a.SupplierStores, OrderFetch: a.OrderFetch, Hooks: a.Hooks, Channels: a.Channels})
 		qcfg.PeriodicJobs = append(qcfg.PeriodicJobs, reconcilePeriodicJobs(cfg)...)
+		qcfg.PeriodicJobs = append(qcfg.PeriodicJobs, queue.PeriodicPollChannels(cmp.Or(opts.PollEvery, time.Minute)))
 	} else {
 		a.workers = false
 	}
@@ -162,7 +184,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	a.Pipeline.Queue, a.Purchasing.Queue, a.Ingester.Queue, a.Reconcile.Queue = a.Jobs, a.Jobs, a.Jobs, a.Jobs
-	a.SupplierStores.Queue = a.Jobs
+	a.SupplierStores.Queue, a.Channels.Queue = a.Jobs, a.Jobs
 
 	assets, err := static.New()
 	if err != nil {
@@ -192,14 +214,70 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		ClientIPHeader: cfg.ClientIPHeader,
 		Sections: append([]handlers.Section{
 			&handlers.Portal{Sessions: a.Portal, Purchasing: a.Purchasing, Keys: a.Accounts, Pages: pages, Log: log,
-				SignInPerClient: a.limits.SignInPerClient, SignInPerAddress: a.limits.SignInPerAddress},
+				SignInPerClient: a.limits.SignInPerClient, SignInPerAddress: a.limits.SignInPerAddress, Timeline: a.Channels.Timeline},
 			adminPages,
 			a.authSection(),
 			privacyPages,
-			a.demoSection(opts.Demo, pages),
+			a.demoSection(opts, pages),
 		}, storeSections...),
 	})
 	return a, nil
+}
+
+// newChannels builds the message channels (email, CSV files over SFTP, EDI
+// over SFTP) and plugs them into purchasing (delivery) and the pipeline
+// (their answers). Every address a supplier gives is reached through the
+// guard.
+func (a *App) newChannels(now func() time.Time, pollEvery time.Duration) error {
+	cfg := a.Config
+	var sender email.Sender = noMail{}
+	if cfg.SMTPURL != "" {
+		s, err := mail.NewSender(cfg.SMTPURL, mail.SenderOptions{Dial: a.Guard.DialContext, HeloName: cfg.SMTPDomain,
+			AllowInsecureAuth: a.Guard.AllowHTTP})
+		if err != nil {
+			return fmt.Errorf("SMTP_URL: %w", err)
+		}
+		sender = s
+	}
+	folder := channels.Folder{Dial: a.Guard.DialContext}
+	mailEdge := &email.Edge{Sender: sender, From: cfg.MailFrom, ReplyDomain: cfg.SMTPDomain,
+		Key: a.Accounts.Tokens.Derive("email replies"), Links: a.Portal, Now: now}
+	fileEdge := &sftpcsv.Edge{Folder: folder, Now: now}
+	ediEdge := &edi.Edge{Folder: folder, Now: now}
+	a.Channels = &channels.Service{DB: a.DB, Ingester: a.Ingester, Purchasing: a.Purchasing, Sealer: a.Accounts.Tokens,
+		Edges:     map[string]channels.Edge{models.ChannelEmail: mailEdge, models.ChannelSFTP: fileEdge, models.ChannelEDI: ediEdge},
+		PollEvery: pollEvery, Now: now, Log: a.logger()}
+	a.MailInbound = &email.Inbound{Edge: mailEdge, Channels: a.Channels, DB: a.DB, Log: a.logger()}
+	a.Purchasing.Channels = a.Channels
+	if a.Pipeline.Topics == nil {
+		a.Pipeline.Topics = map[string]pipeline.TopicHandler{}
+	}
+	a.Pipeline.Topics[models.ChannelEmail+" "+email.TopicReply] = a.Channels.Handler(mailEdge.HandleReply)
+	a.Pipeline.Topics[models.ChannelSFTP+" "+channels.TopicFile] = a.Channels.Handler(fileEdge.HandleFile)
+	a.Pipeline.Topics[models.ChannelEDI+" "+channels.TopicFile] = a.Channels.Handler(ediEdge.HandleFile)
+	return nil
+}
+
+// noMail is the mailer without SMTP_URL: email POs wait, and say why.
+type noMail struct{}
+
+func (noMail) Send(context.Context, string, []string, []byte) error {
+	return channels.Permanent(errors.New("no mail server: set SMTP_URL"))
+}
+
+// ServeMail receives suppliers' email replies on ln (SMTP_LISTEN) until ctx
+// ends.
+func (a *App) ServeMail(ctx context.Context, ln net.Listener) error {
+	l := mail.NewListener(mail.ListenerConfig{Domain: a.Config.SMTPDomain, Accept: a.MailInbound.Accept,
+		Deliver: a.MailInbound.Deliver, Logger: a.logger()})
+	go func() {
+		<-ctx.Done()
+		l.Close()
+	}()
+	if err := l.Serve(ln); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("mail listener: %w", err)
+	}
+	return nil
 }
 
 // Ready reports whether the database answers with a current schema.

@@ -27,7 +27,7 @@ const benchShop = "bench-store.myshopify.com"
 // this process on DATABASE_URL (a temporary SQLite file when unset), so the
 // server and its baseline share one database.
 func (c *cli) bench(ctx context.Context, args []string) error {
-	const usage = "usage: consign bench ingest|pipeline|route|import|push [flags]"
+	const usage = "usage: consign bench ingest|pipeline|route|import|push|edi [flags]"
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
@@ -42,6 +42,8 @@ func (c *cli) bench(ctx context.Context, args []string) error {
 		return c.benchImport(ctx, args[1:])
 	case "push":
 		return c.benchPush(ctx, args[1:])
+	case "edi":
+		return c.benchEDI(args[1:])
 	}
 	return errors.New(usage)
 }
@@ -263,5 +265,21 @@ func seedBenchSuppliers(ctx context.Context, a *App) error {
 			return fmt.Errorf("sample catalog %d has %d bad rows", i, rep.Bad)
 		}
 	}
+	return nil
+}
+
+// benchEDI reads 10,000 856 documents into shipments against reading and
+// splitting the same files.
+func (c *cli) benchEDI(args []string) error {
+	fs := newFlags("bench edi", c.stderr)
+	docs := fs.Int("n", 10_000, "856 documents")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	rep, err := bench.EDI(bench.EDIOptions{Documents: *docs})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, rep)
 	return nil
 }

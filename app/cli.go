@@ -44,6 +44,10 @@ Commands:
                [--channel portal|store --shop SUPPLIER_SHOP --token TOKEN]
                               add a supplier and print its API key (shown once);
                               store: its POs become orders in its own store
+  supplier channel --supplier ID --channel email|sftp|edi|portal|store [settings flags] [--test]
+                              choose how a supplier's POs reach it (see --help of the command)
+  edi parse FILE              print an X12 file's interchanges as JSON
+  edi render PO_ID            print the 850 Consign would send for a PO
   catalog import --supplier ID FILE.csv
                               import a supplier catalog (sku, gtin, title, cost, inventory)
   map --retailer SHOP --variant ID --supplier ID --sku SKU
@@ -101,6 +105,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return c.route(ctx, rest)
 	case "events":
 		return c.events(ctx, rest)
+	case "edi":
+		return c.ediCmd(ctx, rest)
 	case "bench":
 		return c.bench(ctx, rest)
 	case "help", "-h", "--help":
@@ -178,6 +184,18 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err := a.StartWorkers(ctx); err != nil {
 		return err
 	}
+	if c.cfg.SMTPListen != "" {
+		mln, err := net.Listen("tcp", c.cfg.SMTPListen)
+		if err != nil {
+			return fmt.Errorf("listen for mail on %s: %w", c.cfg.SMTPListen, err)
+		}
+		go func() {
+			if err := a.ServeMail(ctx, mln); err != nil {
+				log.Error("mail listener stopped", "error", err)
+			}
+		}()
+		log.Info("consign receiving supplier mail", "addr", mln.Addr().String(), "domain", c.cfg.SMTPDomain)
+	}
 	log.Info("consign serving", "addr", ln.Addr().String(), "config", c.cfg, "dialect", a.DB.Dialect)
 	return a.Serve(ctx, ln)
 }
@@ -241,8 +259,12 @@ func (c *cli) connect(ctx context.Context, args []string) error {
 }
 
 func (c *cli) supplier(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "channel" {
+		return c.supplierChannel(ctx, args[1:]) // cli_channels.go
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: consign supplier add --retailer SHOP --name NAME --email EMAIL [--strategy S] [--priority N] [--channel portal|store --shop SHOP --token TOKEN]")
+		return errors.New("usage: consign supplier add --retailer SHOP --name NAME --email EMAIL [--strategy S] [--priority N] [--channel portal|store --shop SHOP --token TOKEN]\n" +
+			"       consign supplier channel --supplier ID --channel email|sftp|edi|portal|store [settings flags] [--test]")
 	}
 	fs := newFlags("supplier add", c.stderr)
 	retailer := fs.String("retailer", "", "the retailer's shop domain")

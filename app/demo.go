@@ -42,13 +42,23 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg := c.cfg
+	dir, err := os.MkdirTemp("", "consign-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
 	if c.getenv("DATABASE_URL") == "" {
-		dir, err := os.MkdirTemp("", "consign-demo-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
 		cfg.DatabaseURL = "sqlite:" + filepath.Join(dir, "demo.db")
+	}
+	// The suppliers' systems: a mail server that catches Consign's mail,
+	// and the EDI supplier's SFTP server.
+	chans, err := startDemoChannels(dir)
+	if err != nil {
+		return err
+	}
+	defer chans.close()
+	if c.getenv("SMTP_URL") == "" {
+		cfg.SMTPURL = chans.mail.URL()
 	}
 	if cfg.ShopifyAPISecret == "" {
 		cfg.ShopifyAPIKey, cfg.ShopifyAPISecret = "demo-api-key", "demo-api-secret"
@@ -99,7 +109,7 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	}
 	c.cfg = cfg
 	log := c.logger()
-	a, err := New(ctx, cfg, log, Options{Workers: true, Demo: true})
+	a, err := New(ctx, cfg, log, Options{Workers: true, Demo: true, PollEvery: 3 * time.Second, demo: chans})
 	if err != nil {
 		return err
 	}
@@ -110,7 +120,7 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.Serve(ctx, ln) }()
 
-	keys, err := seedDemo(ctx, a)
+	keys, err := seedDemo(ctx, a, chans)
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
@@ -121,7 +131,16 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	ediPO, err := waitForPO(ctx, a, keys[2].id)
+	if err != nil {
+		return err
+	}
+	ack, ship, err := chans.writeAnswers(ediPO)
+	if err != nil {
+		return fmt.Errorf("write the EDI supplier's answers: %w", err)
+	}
 	c.printWalkthrough(base, keys, po)
+	c.printChannels(base, keys, ediPO, ack, ship, chans.inbound())
 	go reportFulfillments(ctx, fake, c)
 
 	select {
@@ -139,15 +158,16 @@ type demoKey struct {
 	key  string
 }
 
-// seedDemo connects the sample store and adds two of the three sample
-// suppliers with their catalogs, so one demo order needs attention.
-func seedDemo(ctx context.Context, a *App) ([]demoKey, error) {
+// seedDemo connects the sample store and adds the three sample suppliers
+// with their catalogs: the first works in the portal and the API, the
+// second by email, the third by EDI over SFTP.
+func seedDemo(ctx context.Context, a *App, chans *demoChannels) ([]demoKey, error) {
 	conn, err := a.Accounts.Connect(ctx, "shopify", demoShop, demoToken)
 	if err != nil {
 		return nil, err
 	}
 	var keys []demoKey
-	for i, s := range samples.Suppliers[:2] {
+	for i, s := range samples.Suppliers {
 		sup, key, err := a.Accounts.AddSupplier(ctx, conn.AccountID, accounts.SupplierInput{Name: s.Name, Email: s.Email, Priority: 10 * (i + 1)})
 		if err != nil {
 			return nil, err
@@ -161,6 +181,9 @@ func seedDemo(ctx context.Context, a *App) ([]demoKey, error) {
 		}
 		keys = append(keys, demoKey{sup.ID, sup.Name, key})
 	}
+	if err := chans.configure(ctx, a, conn.AccountID, keys); err != nil {
+		return nil, err
+	}
 	return keys, nil
 }
 
@@ -171,7 +194,7 @@ func demoOrders() []samples.Order {
 		{ID: 5550001001, Number: 1001, Lines: []samples.OrderLine{
 			{Product: p[0], Quantity: 1}, {Product: p[2], Quantity: 2}, {Product: p[3], Quantity: 4}}},
 		{ID: 5550001002, Number: 1002, Lines: []samples.OrderLine{
-			{Product: p[1], Quantity: 1}, {Product: p[6], Quantity: 1}}},
+			{Product: p[1], Quantity: 1}, {Product: p[6], Quantity: 1}, {Product: samples.Unstocked, Quantity: 1}}},
 		{ID: 5550001003, Number: 1003, FinancialStatus: "pending", Lines: []samples.OrderLine{
 			{Product: p[4], Quantity: 2}}},
 	}
@@ -252,6 +275,17 @@ func (c *cli) printWalkthrough(base string, keys []demoKey, po models.PurchaseOr
 	fmt.Fprintf(w, "    %s/api/v1/purchase-orders/%d/shipments\n\n", base, po.ID)
 }
 
+// printChannels tells how the email and EDI suppliers answer.
+func (c *cli) printChannels(base string, keys []demoKey, ediPO models.PurchaseOrder, ack, ship, inbound string) {
+	w := c.stdout
+	fmt.Fprintf(w, "%s works by email: its purchase orders were mailed, and the demo caught the mail at\n  %s/demo/mail\n", keys[1].name, base)
+	fmt.Fprintf(w, "(the link in each mail opens that one PO in the portal, with no account).\n\n")
+	fmt.Fprintf(w, "%s works by EDI over SFTP: its 850 for %s is in the demo SFTP server's outbound folder.\n", keys[2].name, ediPO.Number)
+	fmt.Fprintf(w, "Answer as its EDI system would: accept the PO (855), then ship it (856). Consign reads the folder every few seconds:\n")
+	fmt.Fprintf(w, "  cp %s %s/\n", ack, inbound)
+	fmt.Fprintf(w, "  cp %s %s/\n\n", ship, inbound)
+}
+
 // reportFulfillments prints each fulfillment the fake Shopify receives.
 func reportFulfillments(ctx context.Context, fake *fakeshopify.Server, c *cli) {
 	seen := 0
@@ -283,19 +317,28 @@ const demoSignInTTL = 12 * time.Hour
 
 // demoSection is the demo's sign-in page; outside the demo it registers
 // nothing.
-func (a *App) demoSection(on bool, pages *handlers.Pages) handlers.Section {
+func (a *App) demoSection(opts Options, pages *handlers.Pages) handlers.Section {
 	s := &handlers.DemoSignIn{Pages: pages}
-	if on {
-		s.Links = &demoLinks{app: a, shop: demoShop}
+	if opts.Demo {
+		s.Links = &demoLinks{app: a, shop: demoShop, channels: opts.demo}
 	}
 	return s
 }
 
 // demoLinks stands in for Shopify (minting session tokens for the demo
-// store) and for the invite email (handing out portal links).
+// store) and for the invite email (handing out portal links), and shows
+// the mail the demo caught.
 type demoLinks struct {
-	app  *App
-	shop string
+	app      *App
+	shop     string
+	channels *demoChannels
+}
+
+func (l *demoLinks) Mail() []adminview.DemoMail {
+	if l.channels == nil {
+		return nil
+	}
+	return l.channels.messages()
 }
 
 func (l *demoLinks) Shop() string { return l.shop }

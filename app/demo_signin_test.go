@@ -59,7 +59,7 @@ func TestDemoSignIn(t *testing.T) {
 	}
 
 	res, doc := page(http.MethodGet, base+"/demo")
-	if res.StatusCode != http.StatusOK || doc.Find(`[data-testid="demo-portal"]`).Length() != 2 {
+	if res.StatusCode != http.StatusOK || doc.Find(`[data-testid="demo-portal"]`).Length() != 3 {
 		t.Fatalf("/demo: %d, %d portal buttons", res.StatusCode, doc.Find(`[data-testid="demo-portal"]`).Length())
 	}
 	portalAction, _ := doc.Find(`[data-testid="demo-portal"]`).First().Closest("form").Attr("action")

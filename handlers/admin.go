@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/consign/consign/app/admin"
+	"github.com/consign/consign/app/channels"
 	"github.com/consign/consign/app/install"
 	"github.com/consign/consign/app/platforms/bigcommerce"
 	"github.com/consign/consign/app/platforms/shopify"
@@ -77,6 +78,8 @@ func (a *Admin) Register(e *echo.Echo) {
 	g.POST("/suppliers", a.addSupplier)
 	g.GET("/suppliers/:id", a.supplier)
 	g.POST("/suppliers/:id/terms", a.updateTerms)
+	g.POST("/suppliers/:id/channel", a.setChannel)
+	g.POST("/suppliers/:id/channel/test", a.testChannel)
 	g.POST("/suppliers/:id/invite", a.invite)
 	g.POST("/suppliers/:id/catalog", a.uploadCatalog)
 	g.GET("/settings", a.settings)
@@ -510,6 +513,9 @@ func (a *Admin) showSupplier(c echo.Context, status int, rid, id int64, p adminv
 		return err
 	}
 	p.Supplier = sup
+	if p.Settings, p.HasSecret, err = a.Service.ChannelOf(ctx, rid, id); err != nil {
+		return err
+	}
 	if p.Catalog.Page == 0 {
 		if p.Catalog, err = a.Service.Catalog(ctx, rid, id, "", 1); err != nil {
 			return err
@@ -630,4 +636,100 @@ func (a *Admin) updateSettings(c echo.Context) error {
 	}
 	l.Flash = "Settings saved."
 	return render(c, http.StatusOK, adminview.Settings(l, saved, a.storeCard(c)))
+}
+
+// setChannel saves how POs reach a supplier, with the channel's settings.
+// Secret fields left empty keep what is stored.
+func (a *Admin) setChannel(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	id, err := adminPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cfg, err := channelForm(c)
+	if err == nil {
+		err = a.Service.SetChannel(c.Request().Context(), rid, id, cfg)
+	}
+	if msg, ok := adminRefusal(err); ok {
+		return a.showSupplier(c, http.StatusUnprocessableEntity, rid, id, adminview.SupplierPage{}, "", msg)
+	}
+	if err != nil {
+		return err
+	}
+	return a.showSupplier(c, http.StatusOK, rid, id, adminview.SupplierPage{}, "Channel saved.", "")
+}
+
+// testChannel sends a test through the supplier's channel and shows what
+// happened, or exactly what went wrong.
+func (a *Admin) testChannel(c echo.Context) error {
+	rid, err := adminRetailer(c)
+	if err != nil {
+		return err
+	}
+	id, err := adminPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	did, err := a.Service.TestChannel(c.Request().Context(), rid, id)
+	if err != nil {
+		if _, refused := adminRefusal(err); refused || !errors.Is(err, models.ErrNotFound) {
+			return a.showSupplier(c, http.StatusUnprocessableEntity, rid, id, adminview.SupplierPage{}, "", "The test failed: "+err.Error())
+		}
+		return err
+	}
+	return a.showSupplier(c, http.StatusOK, rid, id, adminview.SupplierPage{Tested: did}, "Test sent.", "")
+}
+
+// channelForm reads the channel card.
+func channelForm(c echo.Context) (channels.Config, error) {
+	v := func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
+	num := func(name string) (int, error) {
+		if v(name) == "" {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(v(name))
+		if err != nil {
+			return 0, &models.ValidationError{Message: name + " must be a whole number"}
+		}
+		return n, nil
+	}
+	cfg := channels.Config{Channel: v("channel")}
+	s := &cfg.Settings
+	s.Email.To = v("email_to")
+	s.SFTP = channels.SFTPSettings{Host: v("sftp_host"), User: v("sftp_user"), Fingerprint: v("sftp_fingerprint"),
+		Outbound: v("sftp_outbound"), Inbound: v("sftp_inbound"), Archive: v("sftp_archive")}
+	var err error
+	if s.SFTP.Port, err = num("sftp_port"); err != nil {
+		return cfg, err
+	}
+	if s.SFTP.PollMinutes, err = num("poll_minutes"); err != nil {
+		return cfg, err
+	}
+	if cols := v("csv_columns"); cols != "" {
+		for _, part := range strings.Split(cols, ",") {
+			field, header, _ := strings.Cut(strings.TrimSpace(part), ":")
+			if field != "" {
+				s.CSV.Columns = append(s.CSV.Columns, channels.Column{Field: strings.TrimSpace(field), Header: strings.TrimSpace(header)})
+			}
+		}
+	}
+	s.CSV.Batch = c.FormValue("csv_batch") != ""
+	s.EDI = channels.EDISettings{SenderQualifier: v("edi_sender_qualifier"), SenderID: v("edi_sender_id"),
+		ReceiverQualifier: v("edi_receiver_qualifier"), ReceiverID: v("edi_receiver_id"),
+		GroupSenderID: v("edi_gs_sender"), GroupReceiverID: v("edi_gs_receiver"), Version: v("edi_version"),
+		Element: c.FormValue("edi_element"), Component: c.FormValue("edi_component"),
+		Repetition: c.FormValue("edi_repetition"), Segment: c.FormValue("edi_segment")}
+	if c.FormValue("edi_test_usage") != "" {
+		s.EDI.Usage = "T"
+	}
+	if s.EDI.AckHours, err = num("edi_ack_hours"); err != nil {
+		return cfg, err
+	}
+	if pw, key := c.FormValue("sftp_password"), strings.TrimSpace(c.FormValue("sftp_key")); pw != "" || key != "" {
+		cfg.Secrets = &channels.Secrets{Password: pw, PrivateKey: key}
+	}
+	return cfg, nil
 }

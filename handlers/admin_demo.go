@@ -19,6 +19,8 @@ type DemoLinks interface {
 	Suppliers(ctx context.Context) ([]adminview.DemoSupplier, error)
 	// PortalURL is a fresh portal invite link for one of them.
 	PortalURL(ctx context.Context, supplierID int64) (string, error)
+	// Mail is what Consign mailed, caught by the demo's mail server.
+	Mail() []adminview.DemoMail
 }
 
 // DemoSignIn is the local page that opens the retailer admin and the
@@ -37,6 +39,11 @@ func (d *DemoSignIn) Register(e *echo.Echo) {
 	e.GET("/demo", d.page)
 	e.POST("/demo/admin", d.openAdmin)
 	e.POST("/demo/portal/:id", d.openPortal)
+	e.GET("/demo/mail", d.mailbox)
+}
+
+func (d *DemoSignIn) mailbox(c echo.Context) error {
+	return render(c, http.StatusOK, adminview.DemoMailbox(d.Pages.base("Demo mail"), d.Links.Mail()))
 }
 
 func (d *DemoSignIn) page(c echo.Context) error {

@@ -328,7 +328,8 @@ func TestAdminOrdersPageHasNoNPlusOne(t *testing.T) {
 		// The detail page is bounded too, whatever the order holds.
 		o := insertOrder(t, w.h.App.DB, w.h.RetailerID, w.connID, orderSpec{Number: 5000, Supplier: sups[0]})
 		detail := qc.during(func() { w.get(fmt.Sprintf("/app/orders/%d", o.ID)) })
-		if detail > 8 {
+		// Eight, and one more for every PO's supplier messages at once.
+		if detail > 9 {
 			t.Errorf("the order page ran %d queries", detail)
 		}
 		_, doc := w.get("/app/orders?page=2")

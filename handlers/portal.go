@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/consign/consign/app/accounts"
+	"github.com/consign/consign/app/channels"
 	"github.com/consign/consign/app/portal"
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/app/ratelimit"
@@ -33,6 +35,9 @@ type Portal struct {
 	// Sign-in link requests are limited per client and per address.
 	SignInPerClient  *ratelimit.Limiter
 	SignInPerAddress *ratelimit.Limiter
+	// Timeline lists the messages a PO went out and came back in (email,
+	// files, EDI); optional.
+	Timeline func(ctx context.Context, poID int64) ([]channels.Entry, error)
 }
 
 // Names of the portal's cookies and context values.
@@ -66,6 +71,7 @@ func (p *Portal) Register(e *echo.Echo) {
 	g.POST("/sign-in", p.requestSignIn, rateLimit(p.SignInPerClient, clientKey))
 	g.GET("/login/:token", p.confirmLogin)
 	g.POST("/login/:token", p.login)
+	g.GET("/po/:token", p.openPOLink)
 
 	s := g.Group("", p.requireSession)
 	s.GET("", p.home)
@@ -116,8 +122,45 @@ func (p *Portal) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(portalSessionKey, sess)
+		if sess.PurchaseOrderID != 0 && !scopeAllows(c, sess.PurchaseOrderID) {
+			// A PO's emailed link opens that PO, nothing else.
+			if c.Request().Method == http.MethodGet {
+				return c.Redirect(http.StatusSeeOther, views.POURL(portalPrefix, sess.PurchaseOrderID))
+			}
+			return models.ErrNotFound
+		}
 		return next(c)
 	}
+}
+
+// scopeAllows reports whether a session scoped to one PO may use this
+// route: that PO's page and actions, and signing out.
+func scopeAllows(c echo.Context, poID int64) bool {
+	switch c.Path() {
+	case portalPrefix + "/sign-out":
+		return true
+	case portalPrefix + "/purchase-orders/:id", portalPrefix + "/purchase-orders/:id/accept", portalPrefix + "/purchase-orders/:id/reject",
+		portalPrefix + "/purchase-orders/:id/lines", portalPrefix + "/purchase-orders/:id/shipments":
+		return c.Param("id") == strconv.FormatInt(poID, 10)
+	}
+	return false
+}
+
+// openPOLink opens the PO a supplier's email links to, with no account: a
+// session scoped to that PO.
+func (p *Portal) openPOLink(c echo.Context) error {
+	token, sess, err := p.Sessions.RedeemPOLink(c.Request().Context(), c.Param("token"))
+	if errors.Is(err, portal.ErrLinkInvalid) {
+		return p.linkRefused(c)
+	}
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{
+		Name: portalCookie, Value: token, Path: portalPrefix, Expires: sess.ExpiresAt,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode,
+	})
+	return c.Redirect(http.StatusSeeOther, views.POURL(portalPrefix, *sess.PurchaseOrderID))
 }
 
 func portalSession(c echo.Context) portal.Session { return c.Get(portalSessionKey).(portal.Session) }
@@ -131,6 +174,7 @@ func (p *Portal) layout(c echo.Context, title, active string) layouts.PortalProp
 	l := layouts.PortalProps{Base: p.Pages.base(title), CSRF: portalCSRF(c), Active: active}
 	if s, ok := c.Get(portalSessionKey).(portal.Session); ok {
 		l.Supplier = s.SupplierName
+		l.Scoped = s.PurchaseOrderID != 0
 	}
 	return l
 }

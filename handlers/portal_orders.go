@@ -19,6 +19,7 @@ import (
 	"github.com/consign/consign/app/privacy"
 	"github.com/consign/consign/app/purchasing"
 	"github.com/consign/consign/models"
+	"github.com/consign/consign/views/parts"
 	views "github.com/consign/consign/views/portal"
 )
 
@@ -79,7 +80,18 @@ func (p *Portal) LoadPODetail(c echo.Context, supplierID, poID int64, prefix, cs
 	if err != nil {
 		return views.PODetailProps{}, err
 	}
-	return portalPODetailProps(po, retailer, shipments, prefix, csrf), nil
+	props := portalPODetailProps(po, retailer, shipments, prefix, csrf)
+	if p.Timeline != nil {
+		entries, err := p.Timeline(ctx, poID)
+		if err != nil {
+			return views.PODetailProps{}, err
+		}
+		for _, e := range entries {
+			props.Messages = append(props.Messages, parts.Message{At: e.At, Direction: e.Direction, Channel: e.Channel,
+				Kind: e.Kind, Name: e.Name, State: e.State, Note: e.Note, Body: e.Body, Truncated: e.Truncated})
+		}
+	}
+	return props, nil
 }
 
 func portalPODetailProps(po models.PurchaseOrder, retailer string, shipments []models.Shipment, prefix, csrf string) views.PODetailProps {

@@ -26,6 +26,9 @@ type PortalSession struct {
 	ID        int64
 	AccountID int64
 	TokenHash string
-	ExpiresAt time.Time
-	CreatedAt time.Time
+	// PurchaseOrderID scopes a session opened by a PO's emailed link to
+	// that PO; nil for a supplier's own sign-in.
+	PurchaseOrderID *int64
+	ExpiresAt       time.Time
+	CreatedAt       time.Time
 }

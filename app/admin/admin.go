@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/consign/consign/app/accounts"
+	"github.com/consign/consign/app/channels"
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/pipeline"
 	"github.com/consign/consign/models"
@@ -44,7 +45,17 @@ type Service struct {
 	Router   Router
 	Replayer Replayer
 	Inviter  Inviter
+	// Channels shows the messages of POs and sets suppliers' channels;
+	// optional.
+	Channels Channels
 	Now      func() time.Time
+}
+
+// Channels is what the admin uses of the message channels (app/channels).
+type Channels interface {
+	Timelines(ctx context.Context, poIDs []int64) (map[int64][]channels.Entry, error)
+	Configure(ctx context.Context, retailerID, supplierID int64, c channels.Config) (channels.Partner, error)
+	Test(ctx context.Context, retailerID, supplierID int64) (string, error)
 }
 
 // Session is who is signed in to the admin: the account behind a verified,

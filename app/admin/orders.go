@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/consign/consign/app/canonical"
+	"github.com/consign/consign/app/channels"
 	"github.com/consign/consign/models"
 )
 
@@ -132,6 +133,8 @@ type LineView struct {
 type POView struct {
 	models.PurchaseOrder
 	Supplier string
+	// Messages the PO went out and came back in (email, files, EDI).
+	Messages []channels.Entry
 }
 
 // EventView is one raw webhook delivery of an order.
@@ -172,9 +175,19 @@ func (s *Service) Order(ctx context.Context, retailerID, orderID int64) (OrderDe
 	if err != nil {
 		return d, err
 	}
+	messages := map[int64][]channels.Entry{}
+	if s.Channels != nil && len(pos) > 0 {
+		ids := make([]int64, len(pos))
+		for i, p := range pos {
+			ids[i] = p.ID
+		}
+		if messages, err = s.Channels.Timelines(ctx, ids); err != nil {
+			return d, err
+		}
+	}
 	onLine := map[int64][]POSummary{}
 	for _, p := range pos {
-		d.POs = append(d.POs, POView{PurchaseOrder: p, Supplier: names[p.SupplierID]})
+		d.POs = append(d.POs, POView{PurchaseOrder: p, Supplier: names[p.SupplierID], Messages: messages[p.ID]})
 		if p.State == models.POCancelled || p.State == models.PORejected {
 			continue
 		}
@@ -238,6 +251,14 @@ func (s *Service) Replay(ctx context.Context, retailerID, orderID, eventID int64
 		Count(&n).Error
 	if err != nil {
 		return fmt.Errorf("check webhook event %d: %w", eventID, err)
+	}
+	if n == 0 {
+		// A supplier's message about one of the order's POs.
+		err = s.db(ctx).Table("po_messages pm").Joins("JOIN purchase_orders p ON p.id = pm.purchase_order_id").
+			Where("pm.event_id = ? AND p.order_id = ? AND p.retailer_id = ?", eventID, orderID, retailerID).Count(&n).Error
+		if err != nil {
+			return fmt.Errorf("check message %d: %w", eventID, err)
+		}
 	}
 	if n == 0 {
 		return fmt.Errorf("webhook event %d of order %d: %w", eventID, orderID, models.ErrNotFound)

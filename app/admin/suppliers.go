@@ -11,17 +11,18 @@ import (
 
 	"github.com/consign/consign/app/accounts"
 	"github.com/consign/consign/app/catalog"
+	"github.com/consign/consign/app/channels"
 	"github.com/consign/consign/app/routing"
 	"github.com/consign/consign/models"
 )
 
-// Strategies and Channels are the choices the supplier form offers.
-var (
-	Strategies = []string{string(routing.StrategyPriority), string(routing.StrategyLowestCost), string(routing.StrategyInStockFirst)}
-	// Channels a PO reaches its supplier by: the portal, or (for suppliers
-	// with their own store connection) their embedded admin page.
-	Channels = []string{"portal", "store"}
-)
+// Strategies are the choices the supplier form offers.
+var Strategies = []string{string(routing.StrategyPriority), string(routing.StrategyLowestCost), string(routing.StrategyInStockFirst)}
+
+// termChannels are the channels terms may set by themselves: the portal,
+// or (for suppliers with their own store connection) their store. Email,
+// SFTP and EDI need their settings (SetChannel).
+var termChannels = []string{models.ChannelPortal, models.ChannelStore}
 
 // SupplierRow is one partner supplier with its terms.
 type SupplierRow struct {
@@ -86,8 +87,8 @@ func (t Terms) Validate() error {
 	if _, err := routing.ParseStrategy(t.Strategy); err != nil {
 		return &models.ValidationError{Message: err.Error()}
 	}
-	if !slices.Contains(Channels, t.Channel) {
-		return &models.ValidationError{Message: fmt.Sprintf("channel %q is not one of %s", t.Channel, strings.Join(Channels, ", "))}
+	if t.Channel != "" && !slices.Contains(termChannels, t.Channel) {
+		return &models.ValidationError{Message: fmt.Sprintf("channel %q is set with its settings, in the channel form", t.Channel)}
 	}
 	if t.Priority < 0 || t.Priority > 1_000_000 {
 		return &models.ValidationError{Message: "priority must be between 0 and 1000000"}
@@ -109,9 +110,12 @@ func (s *Service) UpdateTerms(ctx context.Context, retailerID, supplierID int64,
 		return &models.ValidationError{Message: sup.Name + " has no connected store: use the portal channel"}
 	}
 	strategy, _ := routing.ParseStrategy(t.Strategy)
+	updates := map[string]any{"strategy": string(strategy), "priority": t.Priority, "active": t.Active, "updated_at": s.Now()}
+	if t.Channel != "" {
+		updates["channel"] = t.Channel
+	}
 	err = s.db(ctx).Model(&models.Partnership{}).Where("retailer_id = ? AND supplier_id = ?", retailerID, supplierID).
-		Updates(map[string]any{"strategy": string(strategy), "priority": t.Priority, "channel": t.Channel,
-			"active": t.Active, "updated_at": s.Now()}).Error
+		Updates(updates).Error
 	if err != nil {
 		return fmt.Errorf("update terms with supplier %d: %w", supplierID, err)
 	}
@@ -189,4 +193,45 @@ func (s *Service) UpdateSettings(ctx context.Context, retailerID int64, in accou
 		return in, &models.ValidationError{Message: "late thresholds must be at least 1"}
 	}
 	return s.Accounts.UpdateSettings(ctx, retailerID, in)
+}
+
+// SetChannel sets how POs reach a supplier: the portal or its store (as
+// terms do), or email, SFTP files or EDI with their settings (app/channels
+// checks them). Secrets nil keeps the stored ones.
+func (s *Service) SetChannel(ctx context.Context, retailerID, supplierID int64, c channels.Config) error {
+	sup, err := s.Supplier(ctx, retailerID, supplierID)
+	if err != nil {
+		return err
+	}
+	switch c.Channel {
+	case models.ChannelPortal, models.ChannelStore:
+		return s.UpdateTerms(ctx, retailerID, supplierID, Terms{Strategy: sup.Strategy, Priority: sup.Priority, Channel: c.Channel, Active: sup.Active})
+	}
+	if s.Channels == nil {
+		return &models.ValidationError{Message: "the " + c.Channel + " channel is not available"}
+	}
+	_, err = s.Channels.Configure(ctx, retailerID, supplierID, c)
+	return err
+}
+
+// ChannelOf reads a supplier's channel settings, for its page.
+func (s *Service) ChannelOf(ctx context.Context, retailerID, supplierID int64) (channels.Settings, bool, error) {
+	var p models.Partnership
+	if err := s.db(ctx).Select("channel_settings", "channel_secret").Where("retailer_id = ? AND supplier_id = ?", retailerID, supplierID).
+		Take(&p).Error; err != nil {
+		return channels.Settings{}, false, notFound(err, fmt.Sprintf("supplier %d", supplierID))
+	}
+	set, err := channels.ParseSettings(p.ChannelSettings)
+	return set, p.ChannelSecret != "", err
+}
+
+// TestChannel sends a test through a supplier's channel.
+func (s *Service) TestChannel(ctx context.Context, retailerID, supplierID int64) (string, error) {
+	if _, err := s.Supplier(ctx, retailerID, supplierID); err != nil {
+		return "", err
+	}
+	if s.Channels == nil {
+		return "", &models.ValidationError{Message: "no channel to test"}
+	}
+	return s.Channels.Test(ctx, retailerID, supplierID)
 }

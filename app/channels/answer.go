@@ -84,8 +84,8 @@ func (a *Answer) Header(name string) string {
 	return h[name]
 }
 
-// Actor names this channel in PO histories.
-func (a *Answer) Actor() string { return actor(a.Partner.Channel) }
+// Actor names the channel the message came through in PO histories.
+func (a *Answer) Actor() string { return actor(a.Event.Platform) }
 
 // FindPO finds the partner's PO by its number. A number the partner has no
 // PO under is models.ErrNotFound.

@@ -128,8 +128,11 @@ type Service struct {
 	Sealer     Sealer
 	// Edges by channel name: models.ChannelEmail, ChannelSFTP, ChannelEDI.
 	Edges map[string]Edge
-	Now   func() time.Time
-	Log   *slog.Logger
+	// PollEvery, when set, reads every inbound folder this often whatever
+	// the partnerships say (the demo reads them every few seconds).
+	PollEvery time.Duration
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // actor names the channels in PO histories.

@@ -42,7 +42,10 @@ func (s *Service) PollDue(ctx context.Context) (int, error) {
 		if every <= 0 {
 			every = defaultPollMinutes * time.Minute
 		}
-		if p.PolledAt == nil || now.Sub(*p.PolledAt) >= every-5*time.Second {
+		if s.PollEvery > 0 {
+			every = s.PollEvery
+		}
+		if p.PolledAt == nil || now.Sub(*p.PolledAt) >= every-every/10 {
 			due = append(due, p.ID)
 		}
 	}

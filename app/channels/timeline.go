@@ -1,12 +1,12 @@
 package channels
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
-
-	"github.com/consign/consign/models"
 )
 
 // Entry is one message on a PO's timeline: sent to the supplier, or
@@ -30,42 +30,69 @@ const MaxBody = 64 << 10
 // Timeline lists the messages a PO was sent in and the ones it was named
 // in, oldest first, each with its raw document.
 func (s *Service) Timeline(ctx context.Context, poID int64) ([]Entry, error) {
-	db := s.DB.Gorm.WithContext(ctx)
-	var out []models.OutboundMessage
-	if err := db.Where("purchase_order_id = ?", poID).Or("id IN (?)",
-		db.Model(&models.OutboundMessage{}).Select("batch_id").Where("purchase_order_id = ? AND batch_id IS NOT NULL", poID)).
-		Order("id").Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list messages of purchase order %d: %w", poID, err)
+	all, err := s.Timelines(ctx, []int64{poID})
+	return all[poID], err
+}
+
+// Timelines is Timeline for several POs in one query, whatever they hold:
+// the messages each was sent in (alone, or in a batch file) and the
+// received ones that named it.
+func (s *Service) Timelines(ctx context.Context, poIDs []int64) (map[int64][]Entry, error) {
+	out := map[int64][]Entry{}
+	if len(poIDs) == 0 {
+		return out, nil
 	}
-	var in []struct {
-		models.WebhookEvent
-		Note string
+	var rows []struct {
+		PO        int64
+		Direction string
+		At        dbTime
+		Channel   string
+		Kind      string
+		Name      string
+		State     string
+		Note      string
+		Headers   string
+		Body      []byte
+		EventID   int64
 	}
-	if err := db.Table("po_messages pm").Select("e.*, pm.note AS note").
-		Joins("JOIN webhook_events e ON e.id = pm.event_id").
-		Where("pm.purchase_order_id = ?", poID).Order("e.id").Scan(&in).Error; err != nil {
-		return nil, fmt.Errorf("list received messages of purchase order %d: %w", poID, err)
+	err := s.DB.Gorm.WithContext(ctx).Raw(`
+		SELECT m.purchase_order_id AS po, 'out' AS direction, COALESCE(m.sent_at, m.created_at) AS at, m.channel, m.kind,
+		       m.name, m.state, m.error AS note, '' AS headers, m.body, 0 AS event_id
+		FROM outbound_messages m WHERE m.purchase_order_id IN ?
+		UNION ALL
+		SELECT c.purchase_order_id, 'out', COALESCE(b.sent_at, b.created_at), b.channel, b.kind, b.name, b.state, b.error, '', b.body, 0
+		FROM outbound_messages c JOIN outbound_messages b ON b.id = c.batch_id WHERE c.purchase_order_id IN ?
+		UNION ALL
+		SELECT pm.purchase_order_id, 'in', e.received_at, e.platform, e.topic, '', e.state,
+		       CASE WHEN e.state = 'failed' THEN e.error ELSE pm.note END, e.headers, e.body, e.id
+		FROM po_messages pm JOIN webhook_events e ON e.id = pm.event_id WHERE pm.purchase_order_id IN ?`,
+		poIDs, poIDs, poIDs).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list messages of %d purchase orders: %w", len(poIDs), err)
 	}
-	entries := make([]Entry, 0, len(out)+len(in))
-	for _, m := range out {
-		e := Entry{At: m.CreatedAt, Direction: "out", Channel: m.Channel, Kind: m.Kind, Name: m.Name, State: m.State, Note: m.Error}
-		if m.SentAt != nil {
-			e.At = *m.SentAt
+	for _, r := range rows {
+		e := Entry{At: time.Time(r.At), Direction: r.Direction, Channel: r.Channel, Kind: r.Kind, Name: r.Name, State: r.State,
+			Note: r.Note, EventID: r.EventID}
+		if r.Direction == "in" {
+			e.Name = receivedName(r.Headers)
 		}
-		e.Body, e.Truncated = cut(m.Body)
-		entries = append(entries, e)
+		e.Body, e.Truncated = cut(r.Body)
+		out[r.PO] = append(out[r.PO], e)
 	}
-	for _, ev := range in {
-		e := Entry{At: ev.ReceivedAt, Direction: "in", Channel: ev.Platform, Kind: ev.Topic, State: ev.State,
-			Note: ev.Note, EventID: ev.ID, Name: ev.DeliveryID}
-		if ev.Error != "" && ev.State == models.EventFailed {
-			e.Note = ev.Error
-		}
-		e.Body, e.Truncated = cut(ev.Body)
-		entries = append(entries, e)
+	for id := range out {
+		sort.SliceStable(out[id], func(i, j int) bool { return out[id][i].At.Before(out[id][j].At) })
 	}
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].At.Before(entries[j].At) })
-	return entries, nil
+	return out, nil
+}
+
+// receivedName is what a received message calls itself: its file name or
+// its subject.
+func receivedName(headers string) string {
+	var h map[string]string
+	if json.Unmarshal([]byte(headers), &h) != nil {
+		return ""
+	}
+	return cmp.Or(h["File-Name"], h["Subject"])
 }
 
 func cut(b []byte) (string, bool) {
@@ -73,4 +100,35 @@ func cut(b []byte) (string, bool) {
 		return string(b[:MaxBody]), true
 	}
 	return string(b), false
+}
+
+// dbTime scans a time that SQLite returns as text when it comes out of an
+// expression (COALESCE, a UNION) rather than straight from a column.
+type dbTime time.Time
+
+func (t *dbTime) Scan(v any) error {
+	switch x := v.(type) {
+	case time.Time:
+		*t = dbTime(x)
+		return nil
+	case nil:
+		*t = dbTime{}
+		return nil
+	case []byte:
+		return t.parse(string(x))
+	case string:
+		return t.parse(x)
+	}
+	return fmt.Errorf("scan %T as a time", v)
+}
+
+func (t *dbTime) parse(s string) error {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999Z07:00",
+		"2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
+		if v, err := time.Parse(layout, s); err == nil {
+			*t = dbTime(v)
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot read %q as a time", s)
 }

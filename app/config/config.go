@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -69,6 +70,17 @@ type Config struct {
 	// rate limits; unset, the connection's own address counts. Never set
 	// it without such a proxy: anyone could then choose their address.
 	ClientIPHeader string
+	// SMTP_URL: where mail goes out (smtp://user:pass@host:587, STARTTLS
+	// when offered; smtps:// for implicit TLS). Unset: no mail is sent
+	// (the demo runs its own sink).
+	SMTPURL string
+	// SMTP_LISTEN: where `serve` listens for suppliers' replies (":2525");
+	// unset: no listener. SMTP_DOMAIN: the domain reply addresses are at,
+	// whose MX points here (default: APP_URL's host).
+	SMTPListen string
+	SMTPDomain string
+	// MAIL_FROM: the From of Consign's mail (default orders@SMTP_DOMAIN).
+	MailFrom string
 }
 
 // Load parses the environment through getenv (os.Getenv in production).
@@ -170,6 +182,16 @@ func Load(getenv func(string) string) (Config, error) {
 		c.AllowPrivateURLs = b
 	}
 	c.ClientIPHeader = strings.TrimSpace(getenv("CONSIGN_CLIENT_IP_HEADER"))
+	c.SMTPURL = strings.TrimSpace(getenv("SMTP_URL"))
+	c.SMTPListen = strings.TrimSpace(getenv("SMTP_LISTEN"))
+	c.SMTPDomain = strings.ToLower(strings.TrimSpace(getenv("SMTP_DOMAIN")))
+	if c.SMTPDomain == "" {
+		c.SMTPDomain = hostOf(c.AppURL)
+	}
+	c.MailFrom = strings.TrimSpace(getenv("MAIL_FROM"))
+	if c.MailFrom == "" {
+		c.MailFrom = "Consign <orders@" + c.SMTPDomain + ">"
+	}
 	if strings.ContainsAny(c.ClientIPHeader, " :\r\n") {
 		errs = append(errs, fmt.Errorf("CONSIGN_CLIENT_IP_HEADER=%q is not a header name", c.ClientIPHeader))
 	}
@@ -185,6 +207,23 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// hostOf is a URL's host name without port, or "localhost".
+func hostOf(raw string) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return "localhost"
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "" {
+		return "localhost"
+	}
+	return strings.ToLower(host)
 }
 
 // ValidateServe checks what `serve` cannot run without.
@@ -221,6 +260,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("shopify_api_base_url", c.ShopifyAPIBaseURL),
 		slog.String("app_url", c.AppURL),
 		slog.Bool("allow_private_urls", c.AllowPrivateURLs),
+		slog.String("smtp_url", maskURL(c.SMTPURL)),
+		slog.String("smtp_listen", c.SMTPListen),
+		slog.String("smtp_domain", c.SMTPDomain),
 		slog.Bool("encryption_key_set", len(c.EncryptionKey) > 0),
 		slog.Int("encryption_keys_old", len(c.EncryptionKeysOld)),
 	)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/consign/consign/app/channels"
 	"github.com/consign/consign/app/fulfillment"
 	"github.com/consign/consign/app/hooks"
 	"github.com/consign/consign/app/orderfetch"
@@ -31,6 +32,8 @@ type Deps struct {
 	OrderFetch *orderfetch.Service
 	// Hooks creates stores' webhooks; optional.
 	Hooks *hooks.Service
+	// Channels sends and receives suppliers' messages; optional.
+	Channels *channels.Service
 }
 
 // Workers registers every worker.
@@ -42,6 +45,7 @@ func Workers(d Deps) *river.Workers {
 	addReconcileWorkers(w, d.Reconcile)
 	addSupplierStoreWorkers(w, d.SupplierStores)
 	addStoreWorkers(w, d.OrderFetch, d.Hooks)
+	addChannelWorkers(w, d.Channels)
 	return w
 }
 

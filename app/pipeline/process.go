@@ -317,6 +317,11 @@ func (p *Pipeline) cancelOrder(ctx context.Context, tx *gorm.DB, orderID int64, 
 					return fmt.Errorf("enqueue cancel of purchase order %d's store order: %w", po.ID, err)
 				}
 			}
+			// A supplier who got it by email or file is told in kind (the job
+			// does nothing for the portal and store channels).
+			if _, err := p.Queue.InsertTx(ctx, tx.Statement.ConnPool.(*sql.Tx), queue.CancelByChannel{PurchaseOrderID: po.ID}, nil); err != nil {
+				return fmt.Errorf("enqueue cancel of purchase order %d by its channel: %w", po.ID, err)
+			}
 		default:
 			shipped = append(shipped, po.Number+" ("+po.State+")")
 		}

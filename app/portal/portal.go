@@ -49,6 +49,8 @@ type Service struct {
 	// BaseURL is the public origin links are built on: APP_URL, never a
 	// request's Host or X-Forwarded-* headers, which the sender chooses.
 	BaseURL string
+	// LinkKey signs PO links (POLink).
+	LinkKey []byte
 }
 
 // Invite creates a one-time invite link for a supplier, valid for InviteTTL,
@@ -171,6 +173,9 @@ type Session struct {
 	SupplierID   int64
 	SupplierName string
 	ExpiresAt    time.Time
+	// PurchaseOrderID is set when the session came from a PO's emailed
+	// link: it opens that PO only.
+	PurchaseOrderID int64
 }
 
 // Authenticate resolves a session token to its live session and supplier,
@@ -181,7 +186,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 	}
 	var out Session
 	err := s.DB.Gorm.WithContext(ctx).Table("portal_sessions AS s").
-		Select("s.id AS id, s.account_id AS supplier_id, a.name AS supplier_name, s.expires_at AS expires_at").
+		Select("s.id AS id, s.account_id AS supplier_id, a.name AS supplier_name, s.expires_at AS expires_at, "+
+			"COALESCE(s.purchase_order_id, 0) AS purchase_order_id").
 		Joins("JOIN accounts a ON a.id = s.account_id").
 		Where("s.token_hash = ? AND s.expires_at > ?", hashToken(token), s.Now()).
 		Take(&out).Error

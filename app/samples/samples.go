@@ -42,6 +42,10 @@ var Products = []Product{
 	{44000000009, 8000000009, "CL-FIRST-AID", "0840000000097", "First Aid Kit", "39.00", "19.50", 2},
 }
 
+// Unstocked is a product the sample store sells that no sample supplier
+// carries: an order with it needs a person.
+var Unstocked = Product{44000000099, 8000000099, "GIFT-WRAP", "", "Gift wrapping", "5.00", "", -1}
+
 // CatalogCSV is supplier i's catalog as a CSV file, with its header.
 func CatalogCSV(supplier int) string {
 	var b strings.Builder
@@ -104,10 +108,14 @@ func ShopifyOrder(o Order) []byte {
 		fmt.Sscanf(l.Product.Price, "%f", &price)
 		total += price * float64(l.Quantity)
 		id := LineID(o.ID, i)
+		vendor := "Demo Outfitters" // the store's own make
+		if l.Product.Supplier >= 0 {
+			vendor = Suppliers[l.Product.Supplier].Name
+		}
 		lines = append(lines, map[string]any{
 			"id": id, "admin_graphql_api_id": fmt.Sprintf("gid://shopify/LineItem/%d", id),
 			"variant_id": l.Product.VariantID, "product_id": l.Product.ProductID, "sku": l.Product.SKU,
-			"title": l.Product.Title, "variant_title": nil, "name": l.Product.Title, "vendor": Suppliers[l.Product.Supplier].Name,
+			"title": l.Product.Title, "variant_title": nil, "name": l.Product.Title, "vendor": vendor,
 			"quantity": l.Quantity, "current_quantity": l.Quantity, "fulfillable_quantity": l.Quantity,
 			"price": l.Product.Price, "price_set": moneySet(l.Product.Price), "total_discount": "0.00",
 			"requires_shipping": true, "gift_card": false, "taxable": true, "grams": 1200,

@@ -68,7 +68,12 @@ CREATE TABLE invoices (
 );
 CREATE INDEX invoices_po ON invoices (purchase_order_id);
 
+-- A PO's email carries a link that opens that one PO in the portal with no
+-- account: the session it opens is scoped to the PO.
+ALTER TABLE portal_sessions ADD COLUMN purchase_order_id BIGINT;
+
 -- +goose Down
+ALTER TABLE portal_sessions DROP COLUMN purchase_order_id;
 DROP TABLE invoices;
 DROP TABLE po_messages;
 DROP TABLE outbound_messages;

@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
+
+	"github.com/consign/consign/app/channels"
+	"github.com/consign/consign/views/parts"
 
 	"github.com/consign/consign/app/money"
 )
@@ -124,4 +128,59 @@ func stateLabel(s string) string {
 		}
 	}
 	return string(out)
+}
+
+func channelLabel(c string) string {
+	switch c {
+	case "portal":
+		return "Supplier portal and API"
+	case "store":
+		return "Orders in the supplier's own store"
+	case "email":
+		return "Email"
+	case "sftp":
+		return "CSV files over SFTP"
+	case "edi":
+		return "EDI X12 over SFTP"
+	}
+	return c
+}
+
+func portText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func secretHint(has bool) string {
+	if has {
+		return "stored: leave empty to keep"
+	}
+	return ""
+}
+
+func columnsText(cols []channels.Column) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c.Field
+		if c.Header != "" && c.Header != c.Field {
+			parts[i] += ":" + c.Header
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// messageViews are a PO's messages as the order page shows them; a failed
+// received message can be processed again from there.
+func messageViews(orderID int64, entries []channels.Entry) []parts.Message {
+	out := make([]parts.Message, len(entries))
+	for i, e := range entries {
+		out[i] = parts.Message{At: e.At, Direction: e.Direction, Channel: e.Channel, Kind: e.Kind, Name: e.Name,
+			State: e.State, Note: e.Note, Body: e.Body, Truncated: e.Truncated}
+		if e.EventID != 0 {
+			out[i].ReplayURL = fmt.Sprintf("/app/orders/%d/events/%d/replay", orderID, e.EventID)
+		}
+	}
+	return out
 }

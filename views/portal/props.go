@@ -7,6 +7,8 @@ package portal
 import (
 	"fmt"
 	"net/url"
+
+	"github.com/consign/consign/views/parts"
 )
 
 // CSRFField is the form field the portal's CSRF check reads.
@@ -118,7 +120,9 @@ type PODetailProps struct {
 	ShipToRedacted bool
 	Lines          []LineView
 	History        []EventView
-	Shipments      []ShipmentView
+	// Messages the PO went out and came back in (email, files, EDI).
+	Messages  []parts.Message
+	Shipments []ShipmentView
 	// CanAnswer: the PO waits for accept or reject (whole or by line).
 	CanAnswer bool
 	// CanShip: accepted lines have units without tracking.

@@ -254,47 +254,23 @@ func applyShipNotice(a *channels.Answer, t *x12.Transaction) error {
 	if err != nil {
 		return err
 	}
-	carrier := CarrierName(sn.Carrier, sn.Routing)
+	plan, err := PlanShipments(sn, a.FindPO)
+	if err != nil {
+		return err
+	}
 	shipped := 0
-	for _, order := range sn.Orders {
-		po, err := a.FindPO(order.PONumber)
-		if err != nil {
+	for _, o := range plan {
+		if err := a.Link(o.PO, "856 "+sn.ShipmentID); err != nil {
 			return err
 		}
-		if err := a.Link(po, "856 "+sn.ShipmentID); err != nil {
-			return err
-		}
-		// Items are grouped by the tracking number of their pack, else the
-		// shipment's first.
-		groups := map[string][]channels.ShipLine{}
-		var numbers []string
-		var unknown []string
-		for _, it := range order.Items {
-			line := channels.MatchLine(po, it.LineNumber, idValues(it.IDs, skuQualifiers), idValues(it.IDs, gtinQualifiers))
-			if line == nil {
-				unknown = append(unknown, describeIDs(it.IDs))
-				continue
-			}
-			q, err := strconv.ParseFloat(it.Quantity, 64)
-			if err != nil || q <= 0 || q != float64(int(q)) {
-				return fmt.Errorf("856 %s: item %s ships quantity %q, not a whole number", sn.ShipmentID, line.SKU, it.Quantity)
-			}
-			number := packTracking(sn, it.Pack)
-			if number == "" {
-				return fmt.Errorf("856 %s names no tracking number for %s (REF*CN, REF*2I or MAN*CP)", sn.ShipmentID, po.Number)
-			}
-			if _, ok := groups[number]; !ok {
-				numbers = append(numbers, number)
-			}
-			groups[number] = append(groups[number], channels.ShipLine{LineID: line.ID, Quantity: int(q)})
-		}
-		if len(unknown) > 0 {
-			if err := a.Tell(po, fmt.Sprintf("856 %s lists items not on the PO: %s", sn.ShipmentID, strings.Join(unknown, "; "))); err != nil {
+		if len(o.Unknown) > 0 {
+			if err := a.Tell(o.PO, fmt.Sprintf("856 %s lists items not on the PO: %s", sn.ShipmentID, strings.Join(o.Unknown, "; "))); err != nil {
 				return err
 			}
 		}
-		for _, number := range numbers {
-			ok, err := a.Ship(po, carrier, number, portal.TrackingURL(carrier, number), groups[number], "856:"+sn.ShipmentID+":"+number)
+		po := o.PO
+		for _, sh := range o.Shipments {
+			ok, err := a.Ship(po, sh.Carrier, sh.Number, portal.TrackingURL(sh.Carrier, sh.Number), sh.Lines, sh.Key)
 			if err != nil {
 				return err
 			}
@@ -308,6 +284,61 @@ func applyShipNotice(a *channels.Answer, t *x12.Transaction) error {
 	}
 	a.Note("856 %s: %d shipment(s)", sn.ShipmentID, shipped)
 	return nil
+}
+
+// OrderPlan is what an 856 ships of one PO.
+type OrderPlan struct {
+	PO        channels.PO
+	Shipments []PlannedShipment
+	Unknown   []string // items the PO does not have
+}
+
+// PlannedShipment is one tracking number's share of an order.
+type PlannedShipment struct {
+	Carrier, Number, Key string
+	Lines                []channels.ShipLine
+}
+
+// PlanShipments reads an 856 into shipments per PO (found with find),
+// grouping each order's items by the tracking number of their pack (else
+// the shipment's first): the part of applying a ship notice that needs no
+// database.
+func PlanShipments(sn *x12.ShipNotice, find func(number string) (channels.PO, error)) ([]OrderPlan, error) {
+	carrier := CarrierName(sn.Carrier, sn.Routing)
+	plans := make([]OrderPlan, 0, len(sn.Orders))
+	for _, order := range sn.Orders {
+		po, err := find(order.PONumber)
+		if err != nil {
+			return nil, err
+		}
+		plan := OrderPlan{PO: po}
+		at := map[string]int{}
+		for _, it := range order.Items {
+			line := channels.MatchLine(po, it.LineNumber, idValues(it.IDs, skuQualifiers), idValues(it.IDs, gtinQualifiers))
+			if line == nil {
+				plan.Unknown = append(plan.Unknown, describeIDs(it.IDs))
+				continue
+			}
+			q, err := strconv.ParseFloat(it.Quantity, 64)
+			if err != nil || q <= 0 || q != float64(int(q)) {
+				return nil, fmt.Errorf("856 %s: item %s ships quantity %q, not a whole number", sn.ShipmentID, line.SKU, it.Quantity)
+			}
+			number := packTracking(sn, it.Pack)
+			if number == "" {
+				return nil, fmt.Errorf("856 %s names no tracking number for %s (REF*CN, REF*2I or MAN*CP)", sn.ShipmentID, po.Number)
+			}
+			i, ok := at[number]
+			if !ok {
+				i = len(plan.Shipments)
+				at[number] = i
+				plan.Shipments = append(plan.Shipments, PlannedShipment{Carrier: carrier, Number: number,
+					Key: "856:" + sn.ShipmentID + ":" + number})
+			}
+			plan.Shipments[i].Lines = append(plan.Shipments[i].Lines, channels.ShipLine{LineID: line.ID, Quantity: int(q)})
+		}
+		plans = append(plans, plan)
+	}
+	return plans, nil
 }
 
 // packTracking is the tracking number of the pack an item is in, else the
