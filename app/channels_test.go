@@ -2,16 +2,21 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	netsmtp "net/smtp"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/consign/consign/app"
 	"github.com/consign/consign/app/apptest"
 	"github.com/consign/consign/app/database"
 	"github.com/consign/consign/app/devkit/mailsink"
@@ -226,4 +231,167 @@ func headerOf(raw []byte, name string) string {
 		}
 	}
 	return ""
+}
+
+// consign edi parse reads every shared X12 sample; a malformed file fails
+// with the segment and the reason.
+func TestEDIParseCommand(t *testing.T) {
+	dir := fixtureDir(t, "x12")
+	files, err := filepath.Glob(filepath.Join(dir, "*.edi"))
+	apptest.Must(t, err)
+	if len(files) < 30 {
+		t.Fatalf("%d X12 fixtures", len(files))
+	}
+	env := func(string) string { return "" }
+	for _, f := range files {
+		var out, errb strings.Builder
+		if err := app.Main(context.Background(), []string{"edi", "parse", f}, env, &out, &errb); err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		var rep struct {
+			Interchanges []struct {
+				SenderID      string `json:"sender_id"`
+				ReceiverID    string `json:"receiver_id"`
+				ControlNumber string `json:"control_number"`
+				Groups        []struct {
+					FunctionalID  string           `json:"functional_id"`
+					Version       string           `json:"version"`
+					ControlNumber string           `json:"control_number"`
+					Transactions  []map[string]any `json:"transactions"`
+				} `json:"groups"`
+			} `json:"interchanges"`
+		}
+		if err := json.Unmarshal([]byte(out.String()), &rep); err != nil || len(rep.Interchanges) == 0 ||
+			len(rep.Interchanges[0].Groups) == 0 || len(rep.Interchanges[0].Groups[0].Transactions) == 0 {
+			t.Errorf("%s printed %v:\n%.500s", filepath.Base(f), err, out.String())
+			continue
+		}
+		tx := rep.Interchanges[0].Groups[0].Transactions[0]
+		switch tx["set"] {
+		case "850", "855":
+			if tx["po_number"] == nil || tx["lines"] == nil {
+				t.Errorf("%s: %v", filepath.Base(f), tx)
+			}
+		case "856":
+			if tx["shipment_id"] == nil || tx["orders"] == nil {
+				t.Errorf("%s: %v", filepath.Base(f), tx)
+			}
+		case "997":
+			if tx["group_control_number"] == nil || tx["status"] == nil {
+				t.Errorf("%s: %v", filepath.Base(f), tx)
+			}
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.edi")
+	apptest.Must(t, os.WriteFile(bad, []byte("ISA*00*          *00*          *ZZ*A              *ZZ*B              *261201*1200*U*00401*000000001*0*P*>~GS*PO*A*B*20261201*1200*1*X*004010~ST*850*0001~BEG*00*SA*PO-1**20261201~"), 0o644))
+	var out, errb strings.Builder
+	err = app.Main(context.Background(), []string{"edi", "parse", bad}, env, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "segment") {
+		t.Errorf("a truncated file: %v", err)
+	}
+}
+
+// fixtureDir is a folder of ../shared/fixtures; without it the test skips,
+// except under CI=true.
+func fixtureDir(t *testing.T, name string) string {
+	t.Helper()
+	apptest.Fixture(t, filepath.Join(name, "SOURCES.md"))
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "shared", "fixtures", name)
+}
+
+// The control numbers of a partner's documents keep rising across a
+// restart of Consign: they live in the database. consign edi render shows
+// the next one without taking it.
+func TestEDIControlNumbersSurviveARestart(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d database.Dialect) {
+		h := apptest.Start(t, d, apptest.Options{})
+		srv := supplierServer(t, "edi")
+		sup, _ := h.AddSupplier("EDI Works", 10, "sku,title,cost\nED-1,EDI lamp,9.00\n")
+		consignIn(t, h, nil, "supplier", "channel", "--supplier", fmt.Sprint(sup), "--channel", "edi",
+			"--sftp-host", srv.Host(), "--sftp-port", fmt.Sprint(srv.Port()), "--sftp-user", "edi", "--sftp-password", "edi-pw",
+			"--sftp-fingerprint", srv.Fingerprint(), "--edi-sender-id", "CONSIGNTEST", "--edi-receiver-id", "EDIWORKS")
+		order := func(id int64) {
+			o := samples.Order{ID: id, Number: int(id), Lines: []samples.OrderLine{
+				{Product: samples.Product{VariantID: 3, ProductID: 13, SKU: "ED-1", Title: "EDI lamp", Price: "20.00"}, Quantity: 1}}}
+			h.Webhook("orders/create", fmt.Sprint("restart-", id), samples.ShopifyOrder(o))
+		}
+		control := func(n int) []string {
+			var msgs []models.OutboundMessage
+			h.Eventually(fmt.Sprintf("%d 850s sent", n), func() bool {
+				msgs = nil
+				h.App.DB.Gorm.Where("kind = ? AND state = ?", "850", models.MessageSent).Order("id").Find(&msgs)
+				return len(msgs) == n
+			})
+			out := make([]string, n)
+			for i, m := range msgs {
+				out[i] = m.ControlNumber
+			}
+			return out
+		}
+		order(7001)
+		first := control(1)
+		var po models.PurchaseOrder
+		apptest.Must(t, h.App.DB.Gorm.Where("supplier_id = ?", sup).Take(&po).Error)
+		var render strings.Builder
+		renderCmd := func() string {
+			render.Reset()
+			env := map[string]string{"DATABASE_URL": h.DBURL, "CONSIGN_ENCRYPTION_KEY": apptest.EncryptionKey}
+			apptest.Must(t, app.Main(context.Background(), []string{"edi", "render", fmt.Sprint(po.ID)}, func(k string) string { return env[k] }, &render, io.Discard))
+			return render.String()
+		}
+		shown := renderCmd()
+		if renderCmd() != shown || !strings.Contains(shown, "BEG*00*DS*"+po.Number) {
+			t.Fatalf("edi render took a control number, or shows another PO:\n%s", shown)
+		}
+		h.Stop()
+		h = apptest.Start(t, d, apptest.Options{DBURL: h.DBURL, Fake: h.Fake})
+		order(7002)
+		both := control(2)
+		before, _ := strconv.Atoi(both[0])
+		after, _ := strconv.Atoi(both[1])
+		if both[0] != first[0] || after <= before {
+			t.Fatalf("control numbers before and after a restart: %v", both)
+		}
+		if !strings.Contains(shown, fmt.Sprintf("*%09d*", after)) {
+			t.Errorf("edi render showed the next interchange as something else than %s:\n%s", both[1], shown)
+		}
+	})
+}
+
+// A cancelled order withdraws its PO from an email supplier with a reply
+// in the PO mail's thread.
+func TestEmailSupplierIsToldOfACancellationInTheThread(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d database.Dialect) {
+		sink, err := mailsink.Start(mailsink.Options{})
+		apptest.Must(t, err)
+		t.Cleanup(func() { sink.Close() })
+		h := apptest.Start(t, d, apptest.Options{Env: map[string]string{"SMTP_URL": sink.URL(), "SMTP_DOMAIN": "replies.consign.test"}})
+		sup, _ := h.AddSupplier("Mail Order Co", 10, samples.CatalogCSV(0))
+		if err := consignErr(t, h.DBURL, "supplier", "channel", "--supplier", fmt.Sprint(sup), "--channel", "email"); err == nil ||
+			!strings.Contains(err.Error(), "email.to") {
+			t.Errorf("the email channel without any address: %v", err)
+		}
+		consignIn(t, h, nil, "supplier", "channel", "--supplier", fmt.Sprint(sup), "--channel", "email", "--email", "po@mailorder.example")
+		h.Webhook("orders/create", "cancel-1", sampleOrder(9100, "paid", false, time.Now().Add(-time.Hour)))
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		apptest.Must(t, sink.Wait(ctx, 1))
+		h.Webhook("orders/cancelled", "cancel-2", sampleOrder(9100, "refunded", true, time.Now()))
+		apptest.Must(t, sink.Wait(ctx, 2))
+		msgs := sink.Messages()
+		first, err := reply.Parse(msgs[0].Raw)
+		apptest.Must(t, err)
+		second, err := reply.Parse(msgs[1].Raw)
+		apptest.Must(t, err)
+		if second.InReplyTo != first.MessageID || !strings.HasPrefix(second.Subject, "Re: ") ||
+			!strings.Contains(strings.ToLower(second.FullText), "cancel") {
+			t.Errorf("cancellation mail: subject %q, in reply to %q (PO mail %q)\n%s", second.Subject, second.InReplyTo, first.MessageID, second.FullText)
+		}
+		h.Idle()
+		if n := len(sink.Messages()); n != 2 {
+			t.Errorf("%d mails, want the PO and its cancellation", n)
+		}
+	})
 }

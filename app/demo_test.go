@@ -3,9 +3,12 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -84,6 +87,29 @@ func TestDemoWalkthrough(t *testing.T) {
 		t.Fatalf("shipment answered %d", code)
 	}
 	waitFor("the fulfillment report", regexp.MustCompile(`fake Shopify received fulfillment .*tracking 1Z999AA10123456784.*customer notified: true`))
+
+	// The EDI supplier answers as the printed commands say: its 855 and
+	// 856 copied into its inbound folder bring a second fulfillment.
+	for _, m := range regexp.MustCompile(`(?m)^  cp (\S+) (\S+)/$`).FindAllStringSubmatch(out.String(), -1) {
+		raw, err := os.ReadFile(m[1])
+		if err != nil {
+			t.Fatalf("the printed command's file: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(m[2], filepath.Base(m[1])), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor("the EDI supplier's fulfillment", regexp.MustCompile(`fake Shopify received fulfillment .*Order/5550001002: \d+ units, UPS`))
+	// The email supplier's PO mail was caught and is shown.
+	res, err := http.Get(strings.TrimSuffix(acceptURL[:strings.Index(acceptURL, "/api/")], "/") + "/demo/mail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(page), "Purchase order") || !strings.Contains(string(page), "/portal/po/") {
+		t.Errorf("/demo/mail shows no PO mail with its link:\n%.2000s", page)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("demo ended with %v", err)

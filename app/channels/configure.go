@@ -43,7 +43,11 @@ func (s *Service) Configure(ctx context.Context, retailerID, supplierID int64, c
 		if c.Secrets != nil {
 			secrets = *c.Secrets
 		}
-		if problems := c.Settings.Validate(c.Channel, secrets); len(problems) > 0 {
+		problems := c.Settings.Validate(c.Channel, secrets)
+		if c.Channel == models.ChannelEmail && c.Settings.Email.To == "" && current.Supplier.Email == "" {
+			problems["email.to"] = "required: the supplier's account has no email address"
+		}
+		if len(problems) > 0 {
 			return validation(problems)
 		}
 		if c.Channel == models.ChannelStore {

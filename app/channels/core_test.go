@@ -151,3 +151,31 @@ func TestControlNumbersAreNeverReused(t *testing.T) {
 		}
 	})
 }
+
+// An EDI document still unacknowledged at its partner's deadline flags its
+// order; an acknowledged one does not.
+func TestCheckAckFlagsOnlyTheUnacknowledged(t *testing.T) {
+	rec := &recorder{}
+	channelstest.Each(t, models.ChannelEDI, rec, func(t *testing.T, w *channelstest.World) {
+		rec.fail = nil
+		for _, c := range []struct {
+			number string
+			state  string
+			flag   bool
+		}{{"PO-A", models.MessageSent, true}, {"PO-B", models.MessageAcknowledged, false}} {
+			tr := w.Trade(models.ChannelEDI, channels.Settings{}, nil, c.number, channelstest.Line{SKU: "A-1", Title: "Cap", Quantity: 1, Cost: "1.00"})
+			m := w.Outbound(tr.Partnership.ID)[0]
+			if err := w.DB.Gorm.Model(&m).Updates(map[string]any{"state": c.state, "group_control_number": "7"}).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Channels.CheckAck(context.Background(), m.ID); err != nil {
+				t.Fatal(err)
+			}
+			var order models.Order
+			w.DB.Gorm.Take(&order, tr.Order.ID)
+			if flagged := order.State == models.OrderNeedsAttention; flagged != c.flag {
+				t.Errorf("%s with its 850 %s: order %s %q", c.number, c.state, order.State, order.Attention)
+			}
+		}
+	})
+}

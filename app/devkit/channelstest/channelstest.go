@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,7 +118,9 @@ func (w *World) Trade(channel string, settings channels.Settings, secret *channe
 		must(err)
 	}
 	must(db.Create(&tr.Partnership).Error)
-	conn := models.Connection{AccountID: tr.Retailer.ID, Platform: models.PlatformShopify, Shop: "northwind.myshopify.com",
+	// One store per trade, so a world holds several.
+	conn := models.Connection{AccountID: tr.Retailer.ID, Platform: models.PlatformShopify,
+		Shop:        "northwind-" + strings.ToLower(fileSafe(number)) + ".myshopify.com",
 		InstalledAt: w.Now, CreatedAt: w.Now, UpdatedAt: w.Now}
 	must(db.Create(&conn).Error)
 	shipTo, err := json.Marshal(canonical.Address{Name: "Grace Hopper", Address1: "1 Compiler Rd", City: "Arlington",
@@ -150,6 +153,15 @@ func (w *World) Trade(channel string, settings channels.Settings, secret *channe
 	must(w.Purchasing.Deliver(context.Background(), tr.PO.ID))
 	must(db.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Take(&tr.PO, tr.PO.ID).Error)
 	return tr
+}
+
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, s)
 }
 
 // Outbound lists the partnership's stored outbound messages, oldest first.
