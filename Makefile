@@ -32,6 +32,10 @@ generate: ## Regenerate templ views
 bench: ## Measure webhook ingest against a plain insert loop
 	$(GO) run . bench ingest -c 16 -d 10s
 
+.PHONY: screenshots
+screenshots: ## Refresh the README's screenshots from the browser tests (needs Chromium)
+	CONSIGN_UPDATE_SCREENSHOTS=1 $(GO) test ./handlers/ -run 'InBrowser' -count=1
+
 .PHONY: vulncheck
 vulncheck: ## Check the module for known vulnerabilities (a release step: needs the vulnerability database online)
 	$(GO) tool govulncheck ./...
